@@ -1,0 +1,95 @@
+# isplab.infra - the two commands a user needs: `make lab` and `make test`.
+SHELL := /bin/bash
+.ONESHELL:
+.SHELLFLAGS := -eu -o pipefail -c
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+export PATH := $(BIN):$(PATH)
+export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/build/collections
+export STAGE_LOG := $(CURDIR)/build/stages.tsv
+STAGE := tests/tools/stage
+LABCTL := tests/lab/labctl
+
+# Every role's scenario; `make test` runs all of them, in this order.
+MOLECULE_SCENARIOS ?= default
+
+.PHONY: help bootstrap venv collection lock unit sanity lint molecule test lab lab-down image build docs clean reap
+
+help:
+	@echo "make lab       build and boot the lab, converge playbooks/site.yml, verify, write build/lab-report/index.html"
+	@echo "make lab-down  stop every lab VM"
+	@echo "make test      unit tests, ansible-test sanity, ansible-lint, every molecule scenario"
+	@echo "make molecule SCENARIO=name   one molecule scenario"
+
+bootstrap:
+	tests/tools/bootstrap-debian
+
+$(VENV)/.stamp: requirements/constraints.txt requirements/requirements.in
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -c requirements/constraints.txt -r requirements/requirements.in
+	mkdir -p ~/.ansible/test/cache
+	cp tests/sanity/get_pip_shim.py ~/.ansible/test/cache/get_pip_24_2.py
+	touch $@
+
+venv: $(VENV)/.stamp
+
+# Makes this working tree importable as isplab.infra (a symlink) for playbooks, lint and molecule.
+collection: venv
+	mkdir -p build/collections/ansible_collections/isplab
+	ln -sfn $(CURDIR) build/collections/ansible_collections/isplab/infra
+
+lock:
+	rm -rf build/lockenv && $(PYTHON) -m venv build/lockenv
+	build/lockenv/bin/pip install -q -r requirements/requirements.in
+	build/lockenv/bin/pip freeze --exclude pip --exclude setuptools --exclude wheel > requirements/constraints.txt
+
+unit: venv
+	$(BIN)/pytest -q -n 2 tests/unit
+
+sanity: venv
+	tests/sanity/run.sh --requirements
+
+lint: collection
+	$(BIN)/ansible-lint
+
+reap:
+	$(LABCTL) reap
+
+image: venv
+	$(LABCTL) image
+
+molecule: collection
+	$(BIN)/molecule test -s $(SCENARIO)
+
+test:
+	rm -f $(STAGE_LOG); mkdir -p build
+	rc=0
+	$(STAGE) bootstrap $(MAKE) --no-print-directory bootstrap venv collection || rc=1
+	[ $$rc -ne 0 ] || $(STAGE) reap-leftovers $(LABCTL) reap || rc=1
+	[ $$rc -ne 0 ] || $(STAGE) unit $(MAKE) --no-print-directory unit || rc=1
+	[ $$rc -ne 0 ] || $(STAGE) sanity $(MAKE) --no-print-directory sanity || rc=1
+	[ $$rc -ne 0 ] || $(STAGE) ansible-lint $(MAKE) --no-print-directory lint || rc=1
+	[ $$rc -ne 0 ] || $(STAGE) image $(LABCTL) image || rc=1
+	for s in $(MOLECULE_SCENARIOS); do
+	  [ $$rc -ne 0 ] || $(STAGE) molecule:$$s $(BIN)/molecule test -s $$s || rc=1
+	done
+	$(STAGE) --summary
+	exit $$rc
+
+lab: collection
+	$(MAKE) --no-print-directory bootstrap
+	$(BIN)/python tests/lab/lab.py up
+	$(BIN)/python tests/lab/lab.py converge-and-report
+
+lab-down:
+	$(BIN)/python tests/lab/lab.py down || true
+	$(LABCTL) reap
+
+build: venv
+	mkdir -p build/dist
+	ansible-galaxy collection build --force --output-path build/dist .
+
+clean: lab-down
+	rm -rf build

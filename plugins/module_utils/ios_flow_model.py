@@ -1,0 +1,283 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) isplab.infra contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Flexible NetFlow data model for IOS-XE: field catalogue, normalisation, lints, rendering.
+
+The model is plain dicts so parsers, the planner and tests share one shape::
+
+    {'exporters': {name: {description, destination, source, transport_port, version, template_timeout}},
+     'records':   {name: {description, fields: [ 'match ...' | 'collect ...' ]}},
+     'monitors':  {name: {description, record, exporters: [..], active_timeout,
+                          inactive_timeout, update_timeout, cache_entries}},
+     'interfaces': {ifname: [{'family', 'monitor', 'direction'}]}}
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+# IOS-XE defaults: a value equal to these is not shown in the running config.
+IOS_DEFAULTS = {
+    'transport_port': 9995,
+    'version': '9',
+    'template_timeout': 600,
+    'active_timeout': 1800,
+    'inactive_timeout': 15,
+    'update_timeout': 1800,
+}
+
+# What this collection configures when the user says nothing: the field fix (field notes section 3).
+DEFAULT_RECORD_FIELDS = [
+    'match routing source as 4-octet',
+    'match routing destination as 4-octet',
+    'collect counter bytes long',
+    'collect counter packets long',
+    'collect timestamp sys-uptime first',
+    'collect timestamp sys-uptime last',
+]
+DEFAULT_MONITOR = {'active_timeout': 100, 'inactive_timeout': 15, 'update_timeout': 150}
+DEFAULT_COLLECTOR_INTERVAL = 300
+
+# keyword (after match/collect) -> (NetFlow v9 field type, size in bytes, kind)
+FIELDS = {
+    'routing source as': (16, 2, 'as'),
+    'routing source as 4-octet': (16, 4, 'as'),
+    'routing destination as': (17, 2, 'as'),
+    'routing destination as 4-octet': (17, 4, 'as'),
+    'routing source as peer': (129, 2, 'as'),
+    'routing source as peer 4-octet': (129, 4, 'as'),
+    'routing destination as peer': (128, 2, 'as'),
+    'routing destination as peer 4-octet': (128, 4, 'as'),
+    'routing next-hop address ipv4': (15, 4, 'other'),
+    'interface input': (10, 4, 'interface'),
+    'interface output': (14, 4, 'interface'),
+    'flow direction': (61, 1, 'other'),
+    'flow sampler': (48, 1, 'other'),
+    'counter bytes': (1, 4, 'counter'),
+    'counter bytes long': (1, 8, 'counter'),
+    'counter packets': (2, 4, 'counter'),
+    'counter packets long': (2, 8, 'counter'),
+    'timestamp sys-uptime first': (22, 4, 'time'),
+    'timestamp sys-uptime last': (21, 4, 'time'),
+    'ipv4 source address': (8, 4, 'address'),
+    'ipv4 destination address': (12, 4, 'address'),
+    'ipv6 source address': (27, 16, 'address'),
+    'ipv6 destination address': (28, 16, 'address'),
+    'transport source-port': (7, 2, 'port'),
+    'transport destination-port': (11, 2, 'port'),
+    'ipv4 protocol': (4, 1, 'other'),
+    'ipv6 protocol': (4, 1, 'other'),
+    'ipv4 tos': (5, 1, 'other'),
+    'ipv4 source mask': (9, 1, 'other'),
+    'ipv4 destination mask': (13, 1, 'other'),
+    'transport tcp flags': (6, 1, 'other'),
+}
+
+# Predefined records a monitor may name without defining them (IOS-XE `show flow record`).
+PREDEFINED_RECORDS = {
+    'netflow ipv4 as': [
+        'match routing source as', 'match routing destination as', 'match interface input',
+        'match interface output', 'match flow direction', 'collect counter bytes',
+        'collect counter packets', 'collect timestamp sys-uptime first', 'collect timestamp sys-uptime last'],
+    'netflow ipv4 as peer': [
+        'match routing source as peer', 'match routing destination as peer', 'match interface input',
+        'match interface output', 'match flow direction', 'collect counter bytes',
+        'collect counter packets', 'collect timestamp sys-uptime first', 'collect timestamp sys-uptime last'],
+}
+
+
+class FlowModelError(ValueError):
+    """Input that does not describe a valid flow configuration."""
+
+
+def split_field(line):
+    """'match routing source as 4-octet' -> ('match', 'routing source as 4-octet'); None if unknown."""
+    words = ' '.join(line.split())
+    verb, _, keyword = words.partition(' ')
+    if verb not in ('match', 'collect') or keyword not in FIELDS:
+        return None
+    return verb, keyword
+
+
+def field_layout(fields):
+    """Template layout of a record: [(keyword, type, offset, size)] in record order."""
+    layout = []
+    offset = 0
+    for line in fields:
+        parsed = split_field(line)
+        if parsed is None:
+            raise FlowModelError('unknown field keyword %r' % line)
+        field_type, size, _kind = FIELDS[parsed[1]]
+        layout.append((parsed[1], field_type, offset, size))
+        offset += size
+    return layout
+
+
+def _text(value):
+    return None if value is None or value == '' else str(value)
+
+
+def normalize(exporters=None, records=None, monitors=None, interfaces=None):
+    """Module/role input (lists of dicts) -> model dicts with defaults applied."""
+    model = {'exporters': {}, 'records': {}, 'monitors': {}, 'interfaces': {}}
+    for item in exporters or []:
+        version = str(item.get('version') or '9').lower()
+        model['exporters'][item['name']] = {
+            'description': _text(item.get('description')),
+            'destination': _text(item.get('destination')),
+            'source': _text(item.get('source')),
+            'transport_port': int(item.get('transport_port') or IOS_DEFAULTS['transport_port']),
+            'version': 'ipfix' if version in ('ipfix', '10') else version,
+            'template_timeout': int(item.get('template_timeout') or IOS_DEFAULTS['template_timeout']),
+        }
+    for item in records or []:
+        fields = item.get('fields')
+        model['records'][item['name']] = {
+            'description': _text(item.get('description')),
+            'fields': [' '.join(f.split()) for f in (DEFAULT_RECORD_FIELDS if fields is None else fields)],
+        }
+    for item in monitors or []:
+        entry = {'description': _text(item.get('description')), 'record': item.get('record'),
+                 'exporters': sorted(set(item.get('exporters') or []))}
+        for key, default in DEFAULT_MONITOR.items():
+            value = item.get(key)
+            entry[key] = default if value is None else int(value)
+        entry['cache_entries'] = None if item.get('cache_entries') is None else int(item['cache_entries'])
+        model['monitors'][item['name']] = entry
+    for item in interfaces or []:
+        attachments = model['interfaces'].setdefault(item['name'], [])
+        for mon in item.get('monitors') or []:
+            attachment = {'family': mon.get('family') or 'ipv4', 'monitor': mon['monitor'],
+                          'direction': mon.get('direction') or 'input'}
+            if attachment not in attachments:
+                attachments.append(attachment)
+    return model
+
+
+def record_fields(model, name):
+    """Fields of a defined or predefined record, or None."""
+    if name in model['records']:
+        return model['records'][name]['fields']
+    return PREDEFINED_RECORDS.get(name)
+
+
+def lint_record(name, fields):
+    """Problems of one record's field list, each a complete sentence."""
+    problems = []
+    known = []
+    for line in fields:
+        parsed = split_field(line)
+        if parsed is None:
+            problems.append("record '%s': unknown field keyword '%s'; known fields are 'match|collect' followed by one of: %s"
+                            % (name, line, ', '.join(sorted(FIELDS))))
+        else:
+            known.append(parsed)
+    interface_fields = ['%s %s' % p for p in known if FIELDS[p[1]][2] == 'interface']
+    if len(interface_fields) == 1:
+        problems.append("record '%s': exactly one interface field ('%s'); a single interface field once made the "
+                        "collector misparse every later field: use 'match interface input' with 'collect interface "
+                        "output' (or the reverse), or none" % (name, interface_fields[0]))
+    aggregated = not any(FIELDS[p[1]][2] in ('address', 'port') for p in known if p[0] == 'match')
+    if aggregated:
+        for verb, keyword in known:
+            field_type, size, kind = FIELDS[keyword]
+            if kind == 'counter' and size < 8:
+                problems.append("record '%s': '%s %s' is a 32-bit counter in an aggregated record (no address or "
+                                "port match fields); it caps at 4294967295 per flow: use '%s %s long'"
+                                % (name, verb, keyword, verb, keyword))
+            if kind == 'as' and size < 4:
+                problems.append("record '%s': '%s %s' is a 2-byte AS field in an aggregated record (no address or "
+                                "port match fields); every 4-byte ASN arrives as 23456 (AS_TRANS): use '%s %s 4-octet'"
+                                % (name, verb, keyword, verb, keyword))
+    return problems
+
+
+def lint(model, collector_interval=DEFAULT_COLLECTOR_INTERVAL):
+    """Every problem of the desired model; an empty list means it may be pushed."""
+    problems = []
+    for name, record in sorted(model['records'].items()):
+        problems.extend(lint_record(name, record['fields']))
+    for name, monitor in sorted(model['monitors'].items()):
+        fields = record_fields(model, monitor['record']) if monitor['record'] else None
+        if fields is None:
+            problems.append("monitor '%s': record '%s' is neither defined in records nor a predefined record (%s)"
+                            % (name, monitor['record'], ', '.join(sorted(PREDEFINED_RECORDS))))
+        elif monitor['record'] in PREDEFINED_RECORDS:
+            problems.extend(lint_record(monitor['record'], fields))
+        for exporter in monitor['exporters']:
+            if exporter not in model['exporters']:
+                problems.append("monitor '%s': exporter '%s' is not defined in exporters" % (name, exporter))
+        for key, label in (('active_timeout', 'active'), ('update_timeout', 'update')):
+            if monitor[key] >= collector_interval:
+                problems.append("monitor '%s': cache timeout %s %d s is not below the collector rotation interval "
+                                "of %d s; sums would land in a later file as spikes: set it below %d (field fix: "
+                                "active 100, update 150)" % (name, label, monitor[key], collector_interval,
+                                                               collector_interval))
+    for ifname, attachments in sorted(model['interfaces'].items()):
+        for att in attachments:
+            if att['family'] not in ('ipv4', 'ipv6'):
+                problems.append("interface '%s': family '%s' must be ipv4 or ipv6" % (ifname, att['family']))
+            if att['direction'] not in ('input', 'output'):
+                problems.append("interface '%s': direction '%s' must be input or output" % (ifname, att['direction']))
+            if att['monitor'] not in model['monitors']:
+                problems.append("interface '%s': '%s' names monitor '%s', which is not defined"
+                                % (ifname, attachment_line(att), att['monitor']))
+    return problems
+
+
+def attachment_line(att):
+    return '%s flow monitor %s %s' % ('ipv6' if att['family'] == 'ipv6' else 'ip', att['monitor'], att['direction'])
+
+
+def exporter_lines(exp):
+    lines = []
+    if exp.get('description'):
+        lines.append('description %s' % exp['description'])
+    if exp.get('destination'):
+        lines.append('destination %s' % exp['destination'])
+    if exp.get('source'):
+        lines.append('source %s' % exp['source'])
+    # Always explicit: the collector's port must not depend on a platform default.
+    lines.append('transport udp %d' % exp['transport_port'])
+    if exp['version'] == 'ipfix':
+        lines.append('export-protocol ipfix')
+    if exp['template_timeout'] != IOS_DEFAULTS['template_timeout']:
+        lines.append('template data timeout %d' % exp['template_timeout'])
+    return lines
+
+
+def monitor_lines(mon):
+    lines = []
+    if mon.get('description'):
+        lines.append('description %s' % mon['description'])
+    for exporter in sorted(mon['exporters']):
+        lines.append('exporter %s' % exporter)
+    for key, word in (('active_timeout', 'active'), ('inactive_timeout', 'inactive'), ('update_timeout', 'update')):
+        if mon[key] != IOS_DEFAULTS[key]:
+            lines.append('cache timeout %s %d' % (word, mon[key]))
+    if mon.get('cache_entries'):
+        lines.append('cache entries %d' % mon['cache_entries'])
+    if mon.get('record'):
+        lines.append('record %s' % mon['record'])
+    return lines
+
+
+def render(model):
+    """Canonical text of the flow sections (for diffs; order-insensitive where IOS is)."""
+    out = []
+    for name, rec in sorted(model['records'].items()):
+        out.append('flow record %s' % name)
+        if rec.get('description'):
+            out.append(' description %s' % rec['description'])
+        out.extend(' ' + f for f in sorted(rec['fields']))
+    for name, exp in sorted(model['exporters'].items()):
+        out.append('flow exporter %s' % name)
+        out.extend(' ' + line for line in exporter_lines(exp))
+    for name, mon in sorted(model['monitors'].items()):
+        out.append('flow monitor %s' % name)
+        out.extend(' ' + line for line in monitor_lines(mon))
+    for ifname, attachments in sorted(model['interfaces'].items()):
+        if attachments:
+            out.append('interface %s' % ifname)
+            out.extend(' ' + attachment_line(a) for a in sorted(attachments, key=attachment_line))
+    return '\n'.join(out) + '\n'

@@ -1,0 +1,113 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) isplab.infra contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A netmiko session to an IOS-XE router that records every command it sends.
+
+This is the network-device counterpart of runner.CommandRunner: modules talk
+to the router only through it, configuration is skipped in check mode, and
+``commands`` lists what was (or would be) sent.  Passwords are handed to
+netmiko directly and never appear in a command.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+import traceback
+
+try:
+    from netmiko import ConnectHandler
+    HAS_NETMIKO = True
+    NETMIKO_IMPORT_ERROR = None
+except ImportError:
+    ConnectHandler = None
+    HAS_NETMIKO = False
+    NETMIKO_IMPORT_ERROR = traceback.format_exc()
+
+# IOS marks every rejected line with one of these.
+ERROR_PATTERN = r'% ?(Invalid input|Incomplete command|Ambiguous command|Unknown command|\S.*(error|in use|not found))'
+
+CONNECTION_ARGS = dict(
+    host=dict(type='str', required=True),
+    port=dict(type='int', default=22),
+    username=dict(type='str', required=True),
+    password=dict(type='str', required=True, no_log=True),
+    secret=dict(type='str', no_log=True),
+    device_type=dict(type='str', default='cisco_xe', choices=['cisco_xe', 'cisco_ios']),
+    timeout=dict(type='int', default=30),
+)
+
+
+class IosSessionError(Exception):
+    """The router rejected a command or could not be reached."""
+
+
+class IosSession:
+    def __init__(self, module, connect=None):
+        self.module = module
+        self.commands = []
+        self._connect = connect or ConnectHandler
+        self._conn = None
+
+    def open(self):
+        params = self.module.params
+        try:
+            self._conn = self._connect(
+                device_type=params['device_type'], host=params['host'], port=params['port'],
+                username=params['username'], password=params['password'], secret=params.get('secret') or '',
+                timeout=params['timeout'], conn_timeout=params['timeout'], fast_cli=False)
+            if params.get('secret'):
+                self._conn.enable()
+        except Exception as exc:  # netmiko raises many unrelated types; the message is what the user needs
+            raise IosSessionError('cannot open an SSH session to %s:%s: %s'
+                                  % (params['host'], params['port'], _scrub(str(exc), params)))
+        return self
+
+    def show(self, command):
+        self.commands.append(command)
+        output = self._conn.send_command(command, read_timeout=self.module.params['timeout'])
+        if re.search(ERROR_PATTERN, output):
+            raise IosSessionError('%s: %s' % (command, output.strip()))
+        return output
+
+    def configure(self, lines):
+        """Send configuration lines; in check mode only record them."""
+        self.commands.extend(lines)
+        if self.module.check_mode or not lines:
+            return ''
+        output = self._conn.send_config_set(lines, cmd_verify=True, error_pattern=ERROR_PATTERN,
+                                            read_timeout=self.module.params['timeout'])
+        match = re.search(ERROR_PATTERN, output)
+        if match:
+            raise IosSessionError('the router rejected the configuration: %s'
+                                  % _error_context(output, match.start()))
+        return output
+
+    def save(self):
+        self.commands.append('write memory')
+        if self.module.check_mode:
+            return ''
+        output = self._conn.save_config(cmd='write memory', confirm=False)
+        if '[OK]' not in output:
+            raise IosSessionError('write memory did not report [OK]: %s' % output.strip())
+        return output
+
+    def close(self):
+        if self._conn is not None:
+            try:
+                self._conn.disconnect()
+            finally:
+                self._conn = None
+
+
+def _error_context(output, position):
+    lines = output[:position].splitlines()[-3:] + output[position:].splitlines()[:1]
+    return ' | '.join(line.strip() for line in lines if line.strip())
+
+
+def _scrub(text, params):
+    for key in ('password', 'secret'):
+        if params.get(key):
+            text = text.replace(params[key], '********')
+    return text

@@ -1,0 +1,252 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) isplab.infra contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: ceph_osd
+short_description: BlueStore OSDs on declared partitions, and the node's OSD memory target
+description:
+  - Creates one BlueStore OSD per partition with C(ceph-volume lvm create --bluestore --data PARTITION),
+    the tool C(pveceph) uses underneath (the Proxmox tooling only takes whole disks).
+  - Reads C(ceph-volume lvm list --format json) first and leaves partitions that already hold an OSD alone.
+  - Refuses, before anything changes, partitions that do not exist, are not partitions, do not carry the
+    Ceph OSD GPT type, or hold any other signature (C(wipefs --no-act)), unless O(allow_foreign_signatures)
+    is set, in which case they are zapped (C(ceph-volume lvm zap)) first.
+  - Sets C(osd_memory_target) for every OSD of this host with C(ceph config set osd/host:HOST) from the host's
+    RAM by the rule in O(memory_ram_fraction), or to O(osd_memory_target).
+  - Does not wait for new OSDs to come up; the C(isplab.infra.ceph_osd) role does that with progress output.
+version_added: 0.1.0
+author: isplab.infra contributors
+options:
+  partitions:
+    description:
+      - Partitions to turn into OSDs, preferably C(/dev/disk/by-id/...-partN) paths (kernel names move).
+    type: list
+    elements: path
+    default: []
+  discover:
+    description:
+      - Also use every partition whose GPT type is O(partition_type).
+    type: bool
+    default: false
+  partition_type:
+    description:
+      - GPT type GUID a partition must carry to become an OSD.
+    type: str
+    default: 4FBD7E29-9D25-41B8-AFD0-062C0CEFF05D
+  crush_device_class:
+    description:
+      - CRUSH device class of new OSDs (C(--crush-device-class)); Ceph picks one when omitted.
+      - Existing OSDs are not reclassified.
+    type: str
+  dmcrypt:
+    description:
+      - Encrypt new OSDs with dm-crypt (C(--dmcrypt)). Existing OSDs are not converted.
+    type: bool
+    default: false
+  allow_foreign_signatures:
+    description:
+      - Wipe partitions that hold a filesystem, RAID, LVM or other signature but no OSD. Destroys their data.
+    type: bool
+    default: false
+  manage_memory_target:
+    description:
+      - Set C(osd_memory_target) for this host's OSDs.
+    type: bool
+    default: true
+  osd_memory_target:
+    description:
+      - Fixed C(osd_memory_target) in bytes (at least 939524096, Ceph's floor); overrides the RAM rule.
+    type: int
+  memory_ram_fraction:
+    description:
+      - Share of the host's RAM all OSDs of the host may use together. Each OSD gets an equal part,
+        rounded down to a MiB and clamped to 896 MiB .. 4 GiB.
+    type: float
+    default: 0.5
+  host:
+    description:
+      - CRUSH host name of this node (the short host name Ceph uses by default).
+    type: str
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+  platform:
+    platforms: debian
+    description: A Ceph node with C(ceph-volume), C(ceph), C(lsblk) and C(wipefs), and an admin keyring.
+notes:
+  - Run it on the node that owns the partitions, as root.
+seealso:
+  - module: isplab.infra.pve_verify
+'''
+
+EXAMPLES = r'''
+- name: Turn both "Ceph OSD" partitions into OSDs
+  isplab.infra.ceph_osd:
+    partitions:
+      - /dev/disk/by-id/ata-SAMSUNG_MZ7LH960_S45NNA0R123456-part4
+      - /dev/disk/by-id/ata-SAMSUNG_MZ7LH960_S45NNA0R654321-part4
+    crush_device_class: ssd
+
+- name: Every partition of type "Ceph OSD", encrypted
+  isplab.infra.ceph_osd:
+    discover: true
+    dmcrypt: true
+'''
+
+RETURN = r'''
+osds:
+  description: Every handled partition with its kernel device, action and OSD id (null for a planned OSD).
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - {path: /dev/disk/by-id/virtio-disk1-part4, device: /dev/vdb4, action: keep, osd_id: 0, signatures: []}
+created:
+  description: Ids of the OSDs this run created (empty in check mode).
+  returned: always
+  type: list
+  elements: int
+  sample: [1]
+osd_memory_target:
+  description: The memory target set for the host's OSDs in bytes, or null when not managed.
+  returned: always
+  type: int
+  sample: 939524096
+commands:
+  description: Commands run (or planned in check mode).
+  returned: always
+  type: list
+  elements: str
+'''
+
+import os
+import socket
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.isplab.infra.plugins.module_utils.ceph import (
+    CephError, MEMORY_TARGET_FLOOR, create_command, memory_target, parse_config_dump, parse_lsblk,
+    parse_lvm_list, parse_meminfo, parse_wipefs, plan_partitions)
+from ansible_collections.isplab.infra.plugins.module_utils.diff import DiffTracker
+from ansible_collections.isplab.infra.plugins.module_utils.runner import CommandError, CommandRunner
+
+LSBLK = ['lsblk', '--json', '--bytes', '--paths', '--list', '--output', 'NAME,TYPE,PARTTYPE,PKNAME,SIZE']
+LVM_LIST = ['ceph-volume', 'lvm', 'list', '--format', 'json']
+
+
+def _host_ram():
+    with open('/proc/meminfo') as fh:
+        return parse_meminfo(fh.read())
+
+
+def _resolve(paths):
+    return dict((p, os.path.realpath(p) if os.path.exists(p) else None) for p in paths)
+
+
+def run_module():
+    module = AnsibleModule(
+        argument_spec=dict(
+            partitions=dict(type='list', elements='path', default=[]),
+            discover=dict(type='bool', default=False),
+            partition_type=dict(type='str', default='4FBD7E29-9D25-41B8-AFD0-062C0CEFF05D'),
+            crush_device_class=dict(type='str'),
+            dmcrypt=dict(type='bool', default=False),
+            allow_foreign_signatures=dict(type='bool', default=False),
+            manage_memory_target=dict(type='bool', default=True),
+            osd_memory_target=dict(type='int'),
+            memory_ram_fraction=dict(type='float', default=0.5),
+            host=dict(type='str'),
+        ),
+        supports_check_mode=True,
+    )
+    params = module.params
+    if params['osd_memory_target'] is not None and params['osd_memory_target'] < MEMORY_TARGET_FLOOR:
+        module.fail_json(msg='osd_memory_target %d is below the 896 MiB (%d bytes) Ceph accepts'
+                         % (params['osd_memory_target'], MEMORY_TARGET_FLOOR))
+    host = params['host'] or socket.gethostname().split('.')[0]
+    runner = CommandRunner(module)
+    diff = DiffTracker()
+    result = dict(changed=False, osds=[], created=[], osd_memory_target=None, commands=runner.commands)
+
+    try:
+        existing = parse_lvm_list(runner.run(LVM_LIST).stdout)
+        block_devices = parse_lsblk(runner.run(LSBLK).stdout) if (params['partitions'] or params['discover']) else {}
+        resolved = _resolve(params['partitions'])
+        candidates = set(d for d in resolved.values() if d)
+        if params['discover']:
+            candidates.update(d for d, i in block_devices.items() if i['type'] == 'part')
+        held = set(dev for info in existing.values() for dev in info['devices'])
+        signatures = {}
+        for device in sorted(candidates - held):
+            if device in block_devices and block_devices[device]['type'] == 'part':
+                signatures[device] = parse_wipefs(runner.run(['wipefs', '--no-act', '--json', device]).stdout)
+        plan = plan_partitions(params['partitions'], params['discover'], resolved, block_devices, existing,
+                               signatures, partition_type=params['partition_type'],
+                               allow_foreign=params['allow_foreign_signatures'])
+    except (CephError, CommandError) as exc:
+        module.fail_json(msg=str(exc), commands=runner.commands)
+
+    diff.add('osds',
+             before=dict((p['path'], p['osd_id']) for p in plan),
+             after=dict((p['path'], p['osd_id'] if p['action'] == 'keep' else 'new') for p in plan))
+
+    memory_section = 'osd/host:%s' % host
+    target = current_target = None
+    if params['manage_memory_target']:
+        osd_count = len(existing) + sum(1 for p in plan if p['action'] != 'keep')
+        try:
+            current_target = parse_config_dump(
+                runner.run(['ceph', 'config', 'dump', '--format', 'json']).stdout, memory_section,
+                'osd_memory_target')
+            if params['osd_memory_target'] is not None:
+                target = params['osd_memory_target']
+            elif osd_count:
+                target, warning = memory_target(_host_ram(), osd_count, params['memory_ram_fraction'])
+                if warning:
+                    module.warn(warning)
+        except (CephError, CommandError) as exc:
+            module.fail_json(msg=str(exc), commands=runner.commands)
+        if target is not None:
+            diff.add('osd_memory_target', before=int(current_target) if current_target else None, after=target)
+
+    created = []
+    try:
+        for item in plan:
+            if item['action'] == 'keep':
+                continue
+            if item['action'] == 'zap_create':
+                runner.run(['ceph-volume', 'lvm', 'zap', item['device']], changes=True)
+            runner.run(create_command(item['device'], params['crush_device_class'], params['dmcrypt']),
+                       changes=True)
+        if any(item['action'] != 'keep' for item in plan) and not module.check_mode:
+            after = parse_lvm_list(runner.run(LVM_LIST).stdout)
+            created = sorted(set(after) - set(existing))
+            by_device = dict((dev, osd_id) for osd_id, info in after.items() for dev in info['devices'])
+            for item in plan:
+                item['osd_id'] = by_device.get(item['device'], item['osd_id'])
+            diff.set_after('osds', dict((p['path'], p['osd_id']) for p in plan))
+        if target is not None and str(target) != (current_target or ''):
+            runner.run(['ceph', 'config', 'set', memory_section, 'osd_memory_target', str(target)], changes=True)
+    except (CephError, CommandError) as exc:
+        module.fail_json(msg=str(exc), commands=runner.commands, osds=plan, created=created)
+
+    result.update(changed=diff.changed, osds=plan, created=created, osd_memory_target=target)
+    if module._diff:
+        result['diff'] = diff.diff()
+    module.exit_json(**result)
+
+
+def main():
+    run_module()
+
+
+if __name__ == '__main__':
+    main()

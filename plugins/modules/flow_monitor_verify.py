@@ -1,0 +1,187 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) isplab.infra contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: flow_monitor_verify
+short_description: Verify IOS-XE flow monitors export what an AS-level collector needs
+description:
+  - Reads C(show flow record), C(show flow exporter templates), C(show flow monitor) and
+    C(show running-config | section flow) and checks, per monitor, the exported template and the cache.
+  - Fails on counter fields (bytes, packets) shorter than 8 bytes, AS fields shorter than 4 bytes,
+    an active or update timeout at or above the collector rotation interval, a monitor that exports no
+    template, and missing interface attachments.
+  - Read-only; runs on the controller (C(delegate_to: localhost)).
+version_added: "0.1.0"
+author: isplab.infra contributors
+requirements:
+  - netmiko >= 4.0 on the host that runs the module
+options:
+  host: {description: Router address., type: str, required: true}
+  port: {description: SSH port., type: int, default: 22}
+  username: {description: SSH user., type: str, required: true}
+  password: {description: SSH password., type: str, required: true}
+  secret: {description: Enable secret., type: str}
+  device_type: {description: netmiko driver., type: str, default: cisco_xe, choices: [cisco_xe, cisco_ios]}
+  timeout: {description: Seconds per operation., type: int, default: 30}
+  monitors:
+    description: Monitors to check; empty means every monitor attached to an interface.
+    type: list
+    elements: str
+    default: []
+  attachments:
+    description: Attachments that must exist.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      interface: {description: Interface name., type: str, required: true}
+      monitor: {description: Monitor name., type: str, required: true}
+      family: {description: Address family., type: str, default: ipv4, choices: [ipv4, ipv6]}
+      direction: {description: Direction., type: str, default: input, choices: [input, output]}
+  collector_interval: {description: Collector rotation interval in seconds., type: int, default: 300}
+  fail_on_error: {description: Fail when a check does not hold (otherwise only report)., type: bool, default: true}
+attributes:
+  check_mode: {support: full, description: Read-only; runs the same in check mode.}
+  diff_mode: {support: none, description: Changes nothing.}
+  platform: {platforms: [ios_xe], description: Cisco IOS-XE over SSH (netmiko) from the controller.}
+'''
+
+EXAMPLES = r'''
+- name: Verify the AS monitor exports 8-byte counters and 4-byte AS numbers
+  isplab.infra.flow_monitor_verify:
+    host: "{{ flow_monitor_device_host }}"
+    username: "{{ flow_monitor_device_username }}"
+    password: "{{ flow_monitor_device_password }}"
+    monitors: [asn]
+    attachments:
+      - {interface: GigabitEthernet1, monitor: asn, direction: input}
+  delegate_to: localhost
+'''
+
+RETURN = r'''
+checks:
+  description: Every check with C(ok) and, when it failed, C(problem).
+  returned: always
+  type: list
+  elements: dict
+failed_checks:
+  description: The checks that did not hold.
+  returned: always
+  type: list
+  elements: dict
+templates:
+  description: Parsed C(show flow exporter templates).
+  returned: success
+  type: list
+  elements: dict
+commands:
+  description: The show commands that were run.
+  returned: always
+  type: list
+  elements: str
+'''
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.isplab.infra.plugins.module_utils.checks import CheckList
+from ansible_collections.isplab.infra.plugins.module_utils.ios_flow_parser import (
+    parse_running_config, parse_show_flow_exporter_templates, parse_show_flow_monitor, parse_show_flow_record)
+from ansible_collections.isplab.infra.plugins.module_utils.ios_flow_session import (
+    CONNECTION_ARGS, HAS_NETMIKO, NETMIKO_IMPORT_ERROR, IosSession, IosSessionError)
+
+COUNTER_TYPES = {1: 'bytes', 2: 'packets'}
+AS_TYPES = {16: 'source AS', 17: 'destination AS', 128: 'destination peer AS', 129: 'source peer AS'}
+
+
+def evaluate(checks, outputs, monitors, attachments, interval):
+    """All checks from the four show outputs (pure, so unit tests feed captured text)."""
+    templates = parse_show_flow_exporter_templates(outputs['templates'])
+    monitor_info = parse_show_flow_monitor(outputs['monitor'])
+    records = parse_show_flow_record(outputs['record'])
+    running = parse_running_config(outputs['running'])
+    attached = set((ifname, a['family'], a['monitor'], a['direction'])
+                   for ifname, atts in running['interfaces'].items() for a in atts)
+    if not monitors:
+        monitors = sorted(set(a[2] for a in attached))
+    for name in monitors:
+        info = monitor_info.get(name)
+        if not checks.expect('monitor %s exists' % name, info is not None,
+                             'monitor %s is not configured' % name):
+            continue
+        cache = info['cache']
+        for key, label in (('active_timeout', 'active'), ('update_timeout', 'update')):
+            value = cache.get(key)
+            if value is not None:
+                checks.expect('monitor %s %s timeout' % (name, label), value < interval,
+                              '%s timeout %d s is not below the collector interval of %d s: sums land in a later '
+                              'file as spikes' % (label, value, interval), timeout=value)
+        mine = [t for t in templates if t['monitor'] == name]
+        if not checks.expect('monitor %s exports a template' % name, mine,
+                             'no exporter template for monitor %s (not attached, no exporter or no record)' % name):
+            continue
+        for template in mine:
+            where = 'template %s of monitor %s (exporter %s)' % (template['template_id'], name, template['exporter'])
+            for field in template['fields']:
+                if field['type'] in COUNTER_TYPES:
+                    checks.expect('%s %s counter size' % (where, COUNTER_TYPES[field['type']]), field['size'] >= 8,
+                                  '%s: %s counter is %d bytes; it caps at %d: use a long counter'
+                                  % (where, COUNTER_TYPES[field['type']], field['size'],
+                                     (1 << (8 * field['size'])) - 1), size=field['size'])
+                if field['type'] in AS_TYPES:
+                    checks.expect('%s %s size' % (where, AS_TYPES[field['type']]), field['size'] >= 4,
+                                  '%s: %s is %d bytes; 4-byte ASNs arrive as 23456: use 4-octet'
+                                  % (where, AS_TYPES[field['type']], field['size']), size=field['size'])
+            record = records.get(template['record'])
+            if record is not None and record['field_space'] is not None:
+                layout = sum(f['size'] for f in template['fields'])
+                checks.expect('%s layout' % where, layout == record['field_space'],
+                              '%s: template fields add up to %d bytes but the record has %d'
+                              % (where, layout, record['field_space']))
+    for att in attachments:
+        key = (att['interface'], att['family'], att['monitor'], att['direction'])
+        line = '%s flow monitor %s %s' % ('ipv6' if att['family'] == 'ipv6' else 'ip', att['monitor'], att['direction'])
+        checks.expect('attachment %s %s' % (att['interface'], line), key in attached,
+                      'interface %s lacks "%s"' % (att['interface'], line))
+    return templates
+
+
+def main():
+    spec = dict(CONNECTION_ARGS)
+    spec.update(
+        monitors=dict(type='list', elements='str', default=[]),
+        attachments=dict(type='list', elements='dict', default=[], options=dict(
+            interface=dict(type='str', required=True), monitor=dict(type='str', required=True),
+            family=dict(type='str', default='ipv4', choices=['ipv4', 'ipv6']),
+            direction=dict(type='str', default='input', choices=['input', 'output']))),
+        collector_interval=dict(type='int', default=300),
+        fail_on_error=dict(type='bool', default=True),
+    )
+    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
+    if not HAS_NETMIKO:
+        module.fail_json(msg=missing_required_lib('netmiko'), exception=NETMIKO_IMPORT_ERROR)
+    session = IosSession(module)
+    try:
+        session.open()
+        outputs = {'record': session.show('show flow record'),
+                   'templates': session.show('show flow exporter templates'),
+                   'monitor': session.show('show flow monitor'),
+                   'running': session.show('show running-config | section flow')}
+    except IosSessionError as exc:
+        module.fail_json(msg=str(exc), commands=session.commands)
+    finally:
+        session.close()
+    checks = CheckList()
+    templates = evaluate(checks, outputs, module.params['monitors'], module.params['attachments'],
+                         module.params['collector_interval'])
+    checks.exit(module, fail_on_error=module.params['fail_on_error'], changed=False,
+                templates=templates, commands=session.commands)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,262 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) isplab.infra contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: ios_flow
+short_description: Configure IOS-XE Flexible NetFlow exporters, records, monitors and interface attachments
+description:
+  - Lints the desired configuration first (timeouts against the collector rotation interval, 32-bit counters
+    and 2-byte AS fields in aggregated records, single interface fields, undefined monitors, unknown field
+    keywords) and fails before connecting when anything is wrong.
+  - Reads C(show running-config | section flow), computes the minimal change (exporter order and field order
+    do not matter), backs up the running config, pushes the change with netmiko, reads the configuration
+    back to verify it and saves it with C(write memory).
+  - Runs on the controller (C(delegate_to: localhost)); it opens its own SSH session to the router.
+version_added: "0.1.0"
+author: isplab.infra contributors
+requirements:
+  - netmiko >= 4.0 on the host that runs the module
+options:
+  host: {description: Router address., type: str, required: true}
+  port: {description: SSH port., type: int, default: 22}
+  username: {description: SSH user (from inventory or vault)., type: str, required: true}
+  password: {description: SSH password (from vault)., type: str, required: true}
+  secret: {description: Enable secret (from vault); omit when the user logs in privileged., type: str}
+  device_type: {description: netmiko driver., type: str, default: cisco_xe, choices: [cisco_xe, cisco_ios]}
+  timeout: {description: Seconds to wait for the router per operation., type: int, default: 30}
+  exporters:
+    description: Flow exporters.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      name: {description: Exporter name., type: str, required: true}
+      description: {description: Free text., type: str}
+      destination: {description: Collector address., type: str, required: true}
+      source: {description: Source interface of the export packets., type: str}
+      transport_port: {description: UDP port of the collector., type: int, default: 9995}
+      version: {description: Export protocol., type: str, default: '9', choices: ['9', ipfix]}
+      template_timeout: {description: Seconds between template refreshes., type: int, default: 600}
+  records:
+    description: Flow records.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      name: {description: Record name., type: str, required: true}
+      description: {description: Free text., type: str}
+      fields:
+        description:
+          - C(match ...)/C(collect ...) lines. Omitted means the field fix (source/destination AS 4-octet,
+            counters long, sys-uptime first/last).
+        type: list
+        elements: str
+  monitors:
+    description: Flow monitors.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      name: {description: Monitor name., type: str, required: true}
+      description: {description: Free text., type: str}
+      record: {description: Record name (defined in O(records) or predefined)., type: str, required: true}
+      exporters: {description: Exporter names; order does not matter., type: list, elements: str, default: []}
+      active_timeout: {description: Cache active timeout in seconds., type: int, default: 100}
+      inactive_timeout: {description: Cache inactive timeout in seconds., type: int, default: 15}
+      update_timeout: {description: Cache update timeout in seconds (permanent caches)., type: int, default: 150}
+      cache_entries: {description: Cache size; omitted keeps the platform default., type: int}
+  interfaces:
+    description: Interface attachments. The list of an interface named here is authoritative for it.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      name: {description: Interface name as IOS shows it., type: str, required: true}
+      monitors:
+        description: Attachments.
+        type: list
+        elements: dict
+        default: []
+        suboptions:
+          monitor: {description: Monitor name., type: str, required: true}
+          family: {description: Address family., type: str, default: ipv4, choices: [ipv4, ipv6]}
+          direction: {description: Direction., type: str, default: input, choices: [input, output]}
+  collector_interval:
+    description: Rotation interval of the collector (nfcapd C(-t)); active and update timeouts must be below it.
+    type: int
+    default: 300
+  purge:
+    description: Also remove flow monitors, records, exporters and attachments that are not in the desired state.
+    type: bool
+    default: false
+  backup_dir:
+    description: Controller directory for a copy of the running config (mode 0600) taken before any push.
+    type: path
+    required: true
+  save:
+    description: Save the configuration (C(write memory)) after a verified push.
+    type: bool
+    default: true
+attributes:
+  check_mode: {support: full, description: Reads the router and reports the commands it would send.}
+  diff_mode: {support: full, description: Before/after of the flow sections and attachments.}
+  platform: {platforms: [ios_xe], description: Cisco IOS-XE over SSH (netmiko) from the controller.}
+'''
+
+EXAMPLES = r'''
+- name: Configure AS-level flow export towards nfcapd
+  isplab.infra.ios_flow:
+    host: "{{ flow_monitor_device_host }}"
+    username: "{{ flow_monitor_device_username }}"
+    password: "{{ flow_monitor_device_password }}"
+    secret: "{{ flow_monitor_device_secret }}"
+    backup_dir: "{{ playbook_dir }}/backups"
+    exporters:
+      - {name: nfcapd, destination: 192.0.2.10, source: Loopback0, transport_port: 9995}
+    records:
+      - name: asn
+    monitors:
+      - {name: asn, record: asn, exporters: [nfcapd]}
+    interfaces:
+      - name: GigabitEthernet1
+        monitors: [{monitor: asn, direction: input}, {monitor: asn, direction: output}]
+  delegate_to: localhost
+'''
+
+RETURN = r'''
+commands:
+  description: Every command sent (or, in check mode, that would be sent); no credentials.
+  returned: always
+  type: list
+  elements: str
+config_lines:
+  description: The configuration lines of the planned change only.
+  returned: always
+  type: list
+  elements: str
+backup_file:
+  description: Path of the running-config backup taken before the push.
+  returned: changed and not check mode
+  type: str
+running:
+  description: The flow configuration read back after the push (model form).
+  returned: success
+  type: dict
+'''
+
+import os
+import time
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.isplab.infra.plugins.module_utils.diff import DiffTracker
+from ansible_collections.isplab.infra.plugins.module_utils.ios_flow_diff import expected_after, plan
+from ansible_collections.isplab.infra.plugins.module_utils.ios_flow_model import lint, normalize, render
+from ansible_collections.isplab.infra.plugins.module_utils.ios_flow_parser import parse_running_config
+from ansible_collections.isplab.infra.plugins.module_utils.ios_flow_session import (
+    CONNECTION_ARGS, HAS_NETMIKO, NETMIKO_IMPORT_ERROR, IosSession, IosSessionError)
+
+SECTION = 'show running-config | section flow'
+
+
+def argument_spec():
+    spec = dict(CONNECTION_ARGS)
+    spec.update(
+        exporters=dict(type='list', elements='dict', default=[], options=dict(
+            name=dict(type='str', required=True), description=dict(type='str'),
+            destination=dict(type='str', required=True), source=dict(type='str'),
+            transport_port=dict(type='int', default=9995),
+            version=dict(type='str', default='9', choices=['9', 'ipfix']),
+            template_timeout=dict(type='int', default=600))),
+        records=dict(type='list', elements='dict', default=[], options=dict(
+            name=dict(type='str', required=True), description=dict(type='str'),
+            fields=dict(type='list', elements='str'))),
+        monitors=dict(type='list', elements='dict', default=[], options=dict(
+            name=dict(type='str', required=True), description=dict(type='str'),
+            record=dict(type='str', required=True), exporters=dict(type='list', elements='str', default=[]),
+            active_timeout=dict(type='int', default=100), inactive_timeout=dict(type='int', default=15),
+            update_timeout=dict(type='int', default=150), cache_entries=dict(type='int'))),
+        interfaces=dict(type='list', elements='dict', default=[], options=dict(
+            name=dict(type='str', required=True),
+            monitors=dict(type='list', elements='dict', default=[], options=dict(
+                monitor=dict(type='str', required=True),
+                family=dict(type='str', default='ipv4', choices=['ipv4', 'ipv6']),
+                direction=dict(type='str', default='input', choices=['input', 'output']))))),
+        collector_interval=dict(type='int', default=300),
+        purge=dict(type='bool', default=False),
+        backup_dir=dict(type='path', required=True),
+        save=dict(type='bool', default=True),
+    )
+    return spec
+
+
+def write_backup(module, directory, text):
+    os.makedirs(directory, mode=0o700, exist_ok=True)
+    name = '%s_%d_%s.cfg' % (module.params['host'].replace(':', '_'), module.params['port'],
+                             time.strftime('%Y%m%dT%H%M%S'))
+    path = os.path.join(directory, name)
+    # running configs hold password hashes: only the owner may read the copy
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, 'w') as handle:
+        handle.write(text)
+    return path
+
+
+def run(module, session):
+    params = module.params
+    desired = normalize(params['exporters'], params['records'], params['monitors'], params['interfaces'])
+    problems = lint(desired, params['collector_interval'])
+    if problems:
+        module.fail_json(msg='the flow configuration fails %d lint(s): %s' % (len(problems), '; '.join(problems)),
+                         lint=problems, commands=[])
+    result = dict(changed=False, commands=session.commands, config_lines=[])
+    try:
+        session.open()
+        current = parse_running_config(session.show(SECTION))
+        lines = plan(current, desired, purge=params['purge'])
+        wanted = expected_after(current, desired, purge=params['purge'])
+        tracker = DiffTracker()
+        tracker.add('flow', render(current), render(wanted))
+        result['config_lines'] = lines
+        if module._diff:
+            result['diff'] = tracker.diff()
+        if not lines:
+            result['running'] = current
+            return result
+        result['changed'] = True
+        if module.check_mode:
+            session.configure(lines)
+            result['running'] = current
+            return result
+        result['backup_file'] = write_backup(module, params['backup_dir'], session.show('show running-config'))
+        session.configure(lines)
+        after = parse_running_config(session.show(SECTION))
+        result['running'] = after
+        if render(after) != render(wanted):
+            result.update(expected=render(wanted), found=render(after))
+            module.fail_json(msg='the router accepted the change but its flow configuration differs from the '
+                                 'desired one; nothing was saved (backup in %s)' % result['backup_file'], **result)
+        if params['save']:
+            session.save()
+        return result
+    except IosSessionError as exc:
+        module.fail_json(msg=str(exc), **result)
+    finally:
+        session.close()
+
+
+def main():
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    if not HAS_NETMIKO:
+        module.fail_json(msg=missing_required_lib('netmiko'), exception=NETMIKO_IMPORT_ERROR)
+    module.exit_json(**run(module, IosSession(module)))
+
+
+if __name__ == '__main__':
+    main()

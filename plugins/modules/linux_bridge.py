@@ -1,0 +1,169 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) isplab.infra contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: linux_bridge
+short_description: Linux bridge with uplink and restrictive link ports (live state via iproute2)
+description:
+  - Applies the port model of M(isplab.infra.ng_bridge) to a Linux bridge with C(ip) and C(bridge).
+  - Uplink ports get C(learning off) and C(flood on); link ports C(learning on) and C(flood off) in
+    restrictive mode (C(flood on) in classic mode); C(mcast_flood) and C(bcast_flood) stay on.
+  - Only the live state is changed; the role C(isplab.infra.l2_bridge) persists it in ifupdown2 files.
+version_added: 0.1.0
+author: isplab.infra contributors
+options:
+  name:
+    description: Bridge interface name.
+    type: str
+    required: true
+  state:
+    description: C(absent) deletes the bridge (its ports are released, not deleted).
+    type: str
+    choices: [present, absent]
+    default: present
+  restrictive:
+    description: Link ports do not receive unknown unicast.
+    type: bool
+    default: true
+  mac_hold_time:
+    description: FDB ageing time in seconds.
+    type: int
+    default: 1500
+  ports:
+    description: Bridge ports; the names follow the ng_bridge hook rules so one model serves both backends.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      name:
+        description: C(link<N>) or C(uplink<N>).
+        type: str
+        required: true
+      interface:
+        description: Existing interface to enslave.
+        type: str
+        required: true
+      role:
+        description: Must match the name prefix.
+        type: str
+        required: true
+        choices: [uplink, link]
+      kind:
+        description: Accepted so the ng_bridge port list can be reused; a Linux port is always an existing interface.
+        type: str
+        choices: [ether]
+        default: ether
+  netns:
+    description: Network namespace of the bridge (C(ip -n)/C(bridge -n)); the host namespace when unset.
+    type: str
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+  platform:
+    platforms: [linux]
+'''
+
+EXAMPLES = r'''
+- name: Restrictive bridge over two uplinks and a customer port
+  isplab.infra.linux_bridge:
+    name: vmbr7
+    restrictive: true
+    mac_hold_time: 1500
+    ports:
+      - {name: uplink1, interface: bond0.7, role: uplink}
+      - {name: link1, interface: bond0.1001, role: link}
+'''
+
+RETURN = r'''
+commands:
+  description: The ip/bridge commands run (or planned in check mode).
+  returned: always
+  type: list
+  elements: str
+mode:
+  description: Mode read back from C(bridge -d -j link show) after the change (restrictive, classic or mixed).
+  returned: state=present and not check mode
+  type: str
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.isplab.infra.plugins.module_utils.bridge_model import BridgeModelError, validate
+from ansible_collections.isplab.infra.plugins.module_utils.diff import DiffTracker
+from ansible_collections.isplab.infra.plugins.module_utils.linux_bridge import (
+    parse_bridge_links, parse_ip_links, plan, port_mode)
+from ansible_collections.isplab.infra.plugins.module_utils.runner import CommandRunner
+
+
+def ns_argv(argv, netns):
+    return [argv[0]] + (['-n', netns] if netns else []) + argv[1:]
+
+
+def read_state(runner, netns):
+    links = parse_ip_links(runner.run_or_fail(ns_argv(['ip', '-j', '-d', 'link', 'show'], netns)).stdout)
+    ports = parse_bridge_links(runner.run_or_fail(ns_argv(['bridge', '-d', '-j', 'link', 'show'], netns)).stdout)
+    return links, ports
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            name=dict(type='str', required=True),
+            state=dict(type='str', default='present', choices=['present', 'absent']),
+            restrictive=dict(type='bool', default=True),
+            mac_hold_time=dict(type='int', default=1500),
+            ports=dict(type='list', elements='dict', default=[], options=dict(
+                name=dict(type='str', required=True),
+                interface=dict(type='str', required=True),
+                role=dict(type='str', required=True, choices=['uplink', 'link']),
+                kind=dict(type='str', default='ether', choices=['ether']),
+            )),
+            netns=dict(type='str'),
+        ),
+        supports_check_mode=True,
+    )
+    params = module.params
+    runner = CommandRunner(module)
+    tracker = DiffTracker()
+    netns = params['netns']
+    if params['state'] == 'absent':
+        links, _ports = read_state(runner, netns)
+        changed = params['name'] in links
+        if changed:
+            tracker.add('bridge', params['name'], None)
+            runner.run_or_fail(ns_argv(['ip', 'link', 'del', 'dev', params['name']], netns), changes=True)
+        module.exit_json(changed=changed, commands=runner.commands,
+                         **({'diff': tracker.diff()} if module._diff else {}))
+    try:
+        model = validate(dict(name=params['name'], restrictive=params['restrictive'],
+                              mac_hold_time=params['mac_hold_time'],
+                              ports=params['ports']))
+    except BridgeModelError as exc:
+        module.fail_json(msg='invalid bridge %s: %s' % (params['name'], exc), errors=exc.errors, commands=[])
+    links, ports = read_state(runner, netns)
+    commands, problems, changes = plan(model, links, ports)
+    if problems:
+        module.fail_json(msg='; '.join(problems), commands=runner.commands)
+    for name, (before, after) in changes.items():
+        tracker.add(name, before, after)
+    for argv in commands:
+        runner.run_or_fail(ns_argv(argv, netns), changes=True)
+    result = dict(changed=bool(commands), commands=runner.commands)
+    if not module.check_mode:
+        _links, ports = read_state(runner, netns)
+        result['mode'] = port_mode(model['ports'], ports)
+    if module._diff:
+        result['diff'] = tracker.diff()
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,274 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) isplab.infra contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: raid1_verify
+short_description: Verify a root-on-md-RAID1 (metadata 0.90) Proxmox node
+description:
+  - Reads the live system and returns facts plus a list of failed checks - md array level raid1, metadata
+    0.90, both members active (or a resync in progress when I(allow_resync)), the VG on the md device only and
+    no PV read from a raw member, mdadm.conf lists the array, the initramfs contains mdadm and the array,
+    GRUB boot code on both disks, partition types as intended.
+version_added: 0.1.0
+author: isplab.infra contributors
+options:
+  disk1:
+    description: First disk (C(/dev/disk/by-id) names are resolved).
+    type: path
+    required: true
+  disk2:
+    description: Second disk.
+    type: path
+    required: true
+  vg:
+    description: Volume group holding the root LV.
+    type: str
+    default: pve
+  md_device:
+    description: The array.
+    type: path
+    default: /dev/md0
+  osd_partition:
+    description: Expect partition 4 of type Ceph OSD on both disks.
+    type: bool
+    default: true
+  allow_resync:
+    description: Accept a member that is still being rebuilt (the progress is returned).
+    type: bool
+    default: false
+  allow_degraded:
+    description: Accept a member that is missing (degraded boot tests).
+    type: bool
+    default: false
+  check_initramfs:
+    description: Unpack the initramfs of the running kernel and check it carries mdadm and the ARRAY line.
+    type: bool
+    default: true
+  fail_on_error:
+    description: Fail the task when a check failed (the results are returned either way).
+    type: bool
+    default: true
+attributes:
+  check_mode:
+    support: full
+    description: Reads only.
+  diff_mode:
+    support: none
+  platform:
+    platforms: [debian]
+'''
+
+EXAMPLES = r'''
+- name: Verify the mirror
+  isplab.infra.raid1_verify:
+    disk1: /dev/disk/by-id/ata-DISK_A
+    disk2: /dev/disk/by-id/ata-DISK_B
+  register: raid1
+'''
+
+RETURN = r'''
+checks:
+  description: Every check with its outcome.
+  returned: always
+  type: list
+  elements: dict
+failed_checks:
+  description: The checks that did not hold, with the problem.
+  returned: always
+  type: list
+  elements: dict
+md:
+  description: Parsed C(mdadm --detail) of the array (null when it is not running).
+  returned: always
+  type: dict
+sync:
+  description: The running resync/recovery from /proc/mdstat (action, percent, speed), or null.
+  returned: always
+  type: dict
+pvs:
+  description: PVs as LVM reports them.
+  returned: always
+  type: list
+  elements: dict
+commands:
+  description: Commands run.
+  returned: always
+  type: list
+  elements: str
+'''
+
+import os
+import shutil
+import tempfile
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.isplab.infra.plugins.module_utils import gpt, lvm, mdraid
+from ansible_collections.isplab.infra.plugins.module_utils.checks import CheckList
+from ansible_collections.isplab.infra.plugins.module_utils.raid1_host import (
+    MDADM_CONF, esp_mount_source, lvm_reports, read_text)
+from ansible_collections.isplab.infra.plugins.module_utils.runner import CommandRunner
+
+
+def _read_bytes(path, offset, length):
+    try:
+        with open(path, 'rb') as fh:
+            fh.seek(offset)
+            return fh.read(length)
+    except (IOError, OSError):
+        return b''
+
+
+def bios_boot_code(disk):
+    """boot.img in the MBR (it carries the 'GRUB ' string) and a non-empty BIOS boot partition (core.img)."""
+    mbr = _read_bytes(disk, 0, 440)
+    core = _read_bytes(gpt.partition_path(disk, 1), 0, 512)
+    return b'GRUB' in mbr and core.strip(b'\0') != b''
+
+
+def efi_loaders(runner, esp, mounted_at):
+    """Loader files on one ESP; an ESP that is not mounted is mounted read-only for the look."""
+    wanted = ('EFI/BOOT/BOOTX64.EFI', 'EFI/debian/grubx64.efi')
+    if mounted_at:
+        return dict((f, os.path.isfile(os.path.join(mounted_at, f))) for f in wanted)
+    directory = tempfile.mkdtemp(prefix='isplab-esp-')
+    try:
+        runner.run(['mount', '-o', 'ro', esp, directory])
+        try:
+            return dict((f, os.path.isfile(os.path.join(directory, f))) for f in wanted)
+        finally:
+            runner.run(['umount', directory])
+    finally:
+        os.rmdir(directory)
+
+
+def initramfs_content(runner, uuid):
+    """mdadm binary and the ARRAY line inside the running kernel's initramfs."""
+    image = '/boot/initrd.img-%s' % os.uname()[2]
+    if not os.path.exists(image):
+        return {'image': image, 'exists': False, 'mdadm': False, 'array': False}
+    listing = runner.run(['lsinitramfs', image]).stdout.splitlines()
+    has_mdadm = any(line.endswith('sbin/mdadm') for line in listing)
+    directory = tempfile.mkdtemp(prefix='isplab-initrd-')
+    try:
+        runner.run(['unmkinitramfs', image, directory])
+        confs = []
+        for root, dirs, files in os.walk(directory):
+            if root.endswith('etc/mdadm') and 'mdadm.conf' in files:
+                confs.append(read_text(os.path.join(root, 'mdadm.conf')))
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+    uuids = [mdraid.array_uuid_of_line(line) for text in confs for line in mdraid.conf_array_lines(text)]
+    return {'image': image, 'exists': True, 'mdadm': has_mdadm, 'array': bool(uuid) and uuid.lower() in uuids}
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            disk1=dict(type='path', required=True),
+            disk2=dict(type='path', required=True),
+            vg=dict(type='str', default='pve'),
+            md_device=dict(type='path', default='/dev/md0'),
+            osd_partition=dict(type='bool', default=True),
+            allow_resync=dict(type='bool', default=False),
+            allow_degraded=dict(type='bool', default=False),
+            check_initramfs=dict(type='bool', default=True),
+            fail_on_error=dict(type='bool', default=True),
+        ),
+        supports_check_mode=True,
+    )
+    p = module.params
+    runner = CommandRunner(module)
+    checks = CheckList()
+    md, vg = p['md_device'], p['vg']
+    md_name = md.rsplit('/', 1)[-1]
+    disks = [os.path.realpath(d) for d in (p['disk1'], p['disk2'])]
+    present = [d for d in disks if os.path.exists(d)]
+    members_expected = set(gpt.partition_path(d, 3) for d in present)
+
+    array = mdraid.parse_mdstat(read_text('/proc/mdstat')).get(md_name)
+    detail = mdraid.parse_detail(runner.run(['mdadm', '--detail', md]).stdout) if array else None
+    checks.expect('md_running', array is not None, '%s is not running' % md)
+    sync = array.get('sync') if array else None
+    if detail:
+        checks.expect('md_level_raid1', detail['level'] == 'raid1', 'level is %s, not raid1' % detail['level'])
+        checks.expect('md_metadata_090', (detail['version'] or '').startswith('0.90'),
+                      'metadata is %s, not 0.90' % detail['version'])
+        checks.expect('md_two_devices', detail['raid_devices'] == 2,
+                      'raid devices = %s, not 2' % detail['raid_devices'])
+        active = set(m['device'] for m in detail['members'] if 'active' in m['state'] and 'sync' in m['state'])
+        rebuilding = set(m['device'] for m in detail['members'] if 'rebuilding' in m['state'])
+        wanted = members_expected if p['allow_degraded'] else set(gpt.partition_path(d, 3) for d in disks)
+        missing = sorted(wanted - active - (rebuilding if p['allow_resync'] else set()))
+        checks.expect('md_members_active', not missing,
+                      'not active in %s: %s%s' % (md, ', '.join(missing),
+                                                  ' (resync %.1f%%)' % sync['percent'] if sync else ''),
+                      active=sorted(active), rebuilding=sorted(rebuilding))
+        checks.expect('md_no_spare_only', not any(m['state'] == ['spare'] for m in detail['members']),
+                      'a member sits idle as a spare (created with -n 1?); grow the array to 2 devices')
+
+    pvs_result = runner.run(['pvs', '--reportformat', 'json', '--units', 'b', '-o', lvm.PVS_FIELDS])
+    pvs = lvm.parse_pvs(pvs_result.stdout)
+    vg_pvs = sorted(pv['pv_name'] for pv in pvs if pv.get('vg_name') == vg)
+    checks.expect('vg_on_md_only', vg_pvs == [md], 'PVs of %s: %s (expected only %s)' % (vg, vg_pvs, md))
+    raw_seen = sorted(pv['pv_name'] for pv in pvs if pv['pv_name'] in set(gpt.partition_path(d, 3) for d in disks))
+    duplicate_warning = [line.strip() for line in pvs_result.stderr.splitlines()
+                         if 'duplicate' in line.lower() or 'Not using device' in line]
+    checks.expect('no_pv_on_raw_member', not raw_seen and not duplicate_warning,
+                  'LVM reads a raw member: %s' % ', '.join(raw_seen + duplicate_warning))
+
+    conf_uuids = [mdraid.array_uuid_of_line(line) for line in mdraid.conf_array_lines(read_text(MDADM_CONF))]
+    uuid = detail['uuid'] if detail else None
+    checks.expect('mdadm_conf_lists_array', bool(uuid) and uuid.lower() in conf_uuids,
+                  '%s has no ARRAY line with UUID %s' % (MDADM_CONF, uuid))
+    initramfs = None
+    if p['check_initramfs']:
+        initramfs = initramfs_content(runner, uuid)
+        checks.expect('initramfs_has_mdadm', initramfs['mdadm'], '%s lacks mdadm' % initramfs['image'])
+        checks.expect('initramfs_has_array', initramfs['array'],
+                      '%s has no mdadm.conf ARRAY line for %s' % (initramfs['image'], uuid))
+
+    firmware = 'uefi' if os.path.isdir('/sys/firmware/efi') else 'bios'
+    esp_mount = esp_mount_source(runner)
+    boot = {}
+    for disk in present:
+        if firmware == 'bios':
+            boot[disk] = bios_boot_code(disk)
+            checks.expect('grub_on_%s' % os.path.basename(disk), boot[disk],
+                          'no GRUB boot code in the MBR/BIOS boot partition of %s' % disk)
+        else:
+            esp = gpt.partition_path(disk, 2)
+            loaders = efi_loaders(runner, esp, '/boot/efi' if esp_mount == esp else None)
+            boot[disk] = loaders
+            checks.expect('grub_on_%s' % os.path.basename(disk), all(loaders.values()),
+                          'missing on %s: %s' % (esp, ', '.join(f for f, ok in loaders.items() if not ok)))
+
+    layout = {}
+    for disk in present:
+        table = gpt.parse_sgdisk_print(runner.run(['sgdisk', '--print', disk]).stdout)
+        types = {}
+        for row in table['partitions']:
+            info = gpt.parse_sgdisk_info(runner.run(['sgdisk', '--info=%d' % row['number'], disk]).stdout)
+            types[row['number']] = info['type_guid'] if info else None
+        layout[disk] = types
+        wanted = {1: gpt.BIOS_BOOT, 2: gpt.EFI_SYSTEM, 3: gpt.LINUX_RAID}
+        if p['osd_partition']:
+            wanted[4] = gpt.CEPH_OSD
+        wrong = ['p%d %s' % (n, gpt.TYPE_NAMES.get(types.get(n), types.get(n) or 'missing'))
+                 for n, t in sorted(wanted.items()) if types.get(n) != t]
+        checks.expect('partition_types_%s' % os.path.basename(disk), not wrong,
+                      'unexpected partition types on %s: %s' % (disk, ', '.join(wrong)))
+
+    checks.exit(module, fail_on_error=p['fail_on_error'], md=detail, sync=sync, pvs=pvs,
+                initramfs=initramfs, boot_code=boot, partition_types=layout, firmware=firmware,
+                commands=runner.commands, changed=False)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,156 @@
+"""Fixtures for the flow integration stage: the IOS-XE twin and a local nfcapd, both on 127.0.0.1.
+
+Run as one stage:  .venv/bin/pytest -m flow_twin tests/integration/flow -q
+Every process started here is stopped at fixture teardown, also when a test fails,
+and has its own bounded lifetime as a second line of defence.
+"""
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+
+def _collection_root():
+    # same layout as tests/unit/conftest.py: ansible_collections/isplab/infra -> this tree
+    root = os.path.join(tempfile.gettempdir(), 'isplab-unit-collections')
+    link_dir = os.path.join(root, 'ansible_collections', 'isplab')
+    os.makedirs(link_dir, exist_ok=True)
+    link = os.path.join(link_dir, 'infra')
+    if os.path.islink(link) and os.readlink(link) != REPO:
+        os.unlink(link)
+    if not os.path.lexists(link):
+        os.symlink(REPO, link)
+    return root
+
+
+if _collection_root() not in sys.path:
+    sys.path.insert(0, _collection_root())
+if REPO not in sys.path:
+    sys.path.insert(0, REPO)
+
+CREDS = {'username': 'lab', 'password': 'Tw1n-pass', 'secret': 'Tw1n-enable'}
+
+
+def pytest_configure(config):
+    config.addinivalue_line('markers', 'flow_twin: IOS-XE twin + local nfcapd integration tests (about 1 minute)')
+
+
+def free_udp_port():
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(('127.0.0.1', 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    return port
+
+
+def _wait_for(path, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if os.path.exists(path):
+            return
+        time.sleep(0.1)
+    raise RuntimeError('%s did not appear within %d s' % (path, timeout))
+
+
+class Twin:
+    def __init__(self, workdir):
+        self.workdir = workdir
+        self.proc = None
+        self.port = None
+        self.creds_file = os.path.join(workdir, 'creds.json')
+        fd = os.open(self.creds_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, 'w') as handle:
+            json.dump(CREDS, handle)
+
+    def start(self, startup_config=None, traffic=None, scale=600, origin=None, lifetime=300):
+        port_file = os.path.join(self.workdir, 'port')
+        if os.path.exists(port_file):
+            os.unlink(port_file)
+        argv = [sys.executable, '-m', 'tests.twins.ios_xe.server', '--credentials', self.creds_file,
+                '--port-file', port_file, '--lifetime', str(lifetime), '--scale', str(scale),
+                '--parent-pid', str(os.getpid()), '--save-to', os.path.join(self.workdir, 'startup-config')]
+        if startup_config:
+            path = os.path.join(self.workdir, 'startup.in')
+            with open(path, 'w') as handle:
+                handle.write(startup_config)
+            argv += ['--startup-config', path]
+        if traffic is not None:
+            path = os.path.join(self.workdir, 'traffic.json')
+            with open(path, 'w') as handle:
+                json.dump(traffic, handle)
+            argv += ['--traffic', path]
+        if origin is not None:
+            argv += ['--origin', str(origin)]
+        self.log = open(os.path.join(self.workdir, 'twin.log'), 'a')
+        self.proc = subprocess.Popen(argv, cwd=REPO, stdout=self.log, stderr=subprocess.STDOUT)
+        _wait_for(port_file)
+        with open(port_file) as handle:
+            self.port = int(handle.read())
+        return self
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        self.proc = None
+
+    def connect(self):
+        from netmiko import ConnectHandler
+        conn = ConnectHandler(device_type='cisco_xe', host='127.0.0.1', port=self.port, username=CREDS['username'],
+                              password=CREDS['password'], secret=CREDS['secret'], fast_cli=False)
+        conn.enable()
+        return conn
+
+
+class Nfcapd:
+    def __init__(self, workdir):
+        self.dir = os.path.join(workdir, 'flows')
+        os.makedirs(self.dir, exist_ok=True)
+        self.port = free_udp_port()
+        self.proc = subprocess.Popen(['nfcapd', '-w', self.dir, '-p', str(self.port), '-b', '127.0.0.1',
+                                      '-I', 'twin', '-t', '300', '-S', '0'],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(0.5)
+        if self.proc.poll() is not None:
+            raise RuntimeError('nfcapd exited at start with %s' % self.proc.returncode)
+
+    def flush(self):
+        """Stop nfcapd so it closes its file (that is how a rotation is forced); returns the files."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            self.proc.wait(15)
+        return sorted(os.path.join(self.dir, f) for f in os.listdir(self.dir) if f.startswith('nfcapd.2'))
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(5)
+
+
+@pytest.fixture
+def twin(tmp_path):
+    instance = Twin(str(tmp_path))
+    yield instance
+    instance.stop()
+
+
+@pytest.fixture
+def nfcapd(tmp_path):
+    if not shutil.which('nfcapd'):
+        pytest.fail('nfcapd is not installed (apt-get install nfdump)')
+    instance = Nfcapd(str(tmp_path))
+    yield instance
+    instance.stop()

@@ -1,0 +1,1 @@
+"""qemu lab harness for isplab.infra tests (never shipped in the collection)."""

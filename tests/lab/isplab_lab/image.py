@@ -1,0 +1,112 @@
+"""Builds and caches the Debian base image (rootfs + kernel + initrd)."""
+
+import glob
+import inspect
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+
+from isplab_lab import recipe
+from isplab_lab.common import CACHE, LabError, log, sha256_text
+
+IMAGES = os.path.join(CACHE, 'images')
+
+
+def recipe_hash():
+    return sha256_text(inspect.getsource(recipe), inspect.getsource(build))[:16]
+
+
+def host_apt_sources():
+    """The machine's own apt sources, handed to mmdebstrap verbatim (no mirror host is named here)."""
+    files = []
+    if os.path.isfile('/etc/apt/sources.list'):
+        with open('/etc/apt/sources.list') as fh:
+            if any(line.strip().startswith('deb') for line in fh):
+                files.append('/etc/apt/sources.list')
+    files += sorted(glob.glob('/etc/apt/sources.list.d/*.sources'))
+    files += sorted(glob.glob('/etc/apt/sources.list.d/*.list'))
+    if not files:
+        raise LabError('no apt sources configured on this machine (/etc/apt/sources.list[.d])')
+    return files
+
+
+def image_paths(key=None):
+    key = key or recipe_hash()
+    base = os.path.join(IMAGES, key)
+    return {
+        'key': key,
+        'dir': base,
+        'rootfs': os.path.join(base, 'rootfs.raw'),
+        'kernel': os.path.join(base, 'vmlinuz'),
+        'initrd': os.path.join(base, 'initrd.img'),
+        'manifest': os.path.join(base, 'manifest.json'),
+    }
+
+
+def ensure_image(force=False):
+    paths = image_paths()
+    if not force and os.path.exists(paths['manifest']):
+        log('base image %s cached (%s)' % (paths['key'], paths['dir']))
+        return paths
+    build(paths)
+    _prune_other_images(paths['key'])
+    return paths
+
+
+def _prune_other_images(keep):
+    """Old recipes' images are only disk space: the cache key says they will not be used again."""
+    for entry in os.listdir(IMAGES):
+        path = os.path.join(IMAGES, entry)
+        if entry != keep and not entry.startswith('build-') and os.path.isdir(path):
+            log('removing image of an older recipe: %s' % entry)
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def build(paths):
+    """mmdebstrap into a directory, then mkfs.ext4 -d: no loop devices or mounts needed."""
+    os.makedirs(IMAGES, exist_ok=True)
+    started = time.time()
+    work = tempfile.mkdtemp(prefix='build-%s-' % paths['key'], dir=IMAGES)
+    try:
+        rootdir = os.path.join(work, 'root')
+        hook = os.path.join(work, 'customize.sh')
+        with open(hook, 'w') as fh:
+            fh.write(recipe.customize_script())
+        log('building base image %s with mmdebstrap (%d packages); takes a few minutes'
+            % (paths['key'], len(recipe.PACKAGES)))
+        cmd = ['mmdebstrap', '--variant=apt', '--mode=root',
+               '--include=' + ','.join(recipe.PACKAGES),
+               '--dpkgopt=path-exclude=/usr/share/doc/*',
+               '--dpkgopt=path-exclude=/usr/share/man/*',
+               '--dpkgopt=path-exclude=/usr/share/locale/*',
+               '--dpkgopt=path-include=/usr/share/doc/*/copyright',
+               '--customize-hook=copy-in %s /root' % hook,
+               '--customize-hook=chroot "$1" sh /root/customize.sh',
+               '--customize-hook=rm -f "$1/root/customize.sh"',
+               recipe.SUITE, rootdir] + host_apt_sources()
+        subprocess.run(cmd, check=True, stdin=subprocess.DEVNULL)
+        kernels = sorted(glob.glob(os.path.join(rootdir, 'boot', 'vmlinuz-*')))
+        initrds = sorted(glob.glob(os.path.join(rootdir, 'boot', 'initrd.img-*')))
+        if not kernels or not initrds:
+            raise LabError('image has no kernel/initrd under /boot')
+        tmp_rootfs = os.path.join(work, 'rootfs.raw')
+        log('writing ext4 root filesystem (%s)' % recipe.ROOTFS_SIZE)
+        subprocess.run(['mkfs.ext4', '-q', '-F', '-L', 'isplab-root', '-d', rootdir,
+                        tmp_rootfs, recipe.ROOTFS_SIZE], check=True)
+        os.makedirs(paths['dir'], exist_ok=True)
+        shutil.copy(kernels[-1], paths['kernel'])
+        shutil.copy(initrds[-1], paths['initrd'])
+        os.replace(tmp_rootfs, paths['rootfs'])
+        manifest = {
+            'key': paths['key'], 'suite': recipe.SUITE, 'packages': recipe.PACKAGES,
+            'kernel': os.path.basename(kernels[-1]), 'built': time.strftime('%Y-%m-%dT%H:%M:%S'),
+            'build_seconds': round(time.time() - started, 1),
+        }
+        with open(paths['manifest'], 'w') as fh:
+            json.dump(manifest, fh, indent=2)
+        log('base image %s built in %.0fs' % (paths['key'], time.time() - started))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)

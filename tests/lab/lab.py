@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+"""`make lab`: boot the lab of inventories/lab, converge site.yml, run verify.yml, write the HTML report.
+
+Test-only orchestration around tests/lab/labctl; not part of the built collection.
+"""
+
+import argparse
+import datetime
+import html
+import json
+import os
+import subprocess
+import sys
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+STATE = os.path.join(REPO, 'build', 'lab')
+REPORT = os.path.join(REPO, 'build', 'lab-report')
+LABCTL = os.path.join(REPO, 'tests', 'lab', 'labctl')
+LAB_INVENTORY = os.path.join(REPO, 'inventories', 'lab', 'hosts.yml')
+LAB_SPEC = os.path.join(REPO, 'inventories', 'lab', 'lab-vms.yml')
+
+# One report section per capability, in the order of playbooks/site.yml.
+CAPABILITIES = [
+    ('lab', 'Lab VMs (smoke)', 'playbooks/verify_lab.yml'),
+    ('root_raid1', 'Proxmox root LVM on mdadm RAID1', 'playbooks/verify_root_raid1.yml'),
+    ('ceph', 'Ceph OSDs and PVE API health', 'playbooks/verify_ceph.yml'),
+    ('l2_bridge', 'Bridges with uplink ports (netgraph and Linux)', 'playbooks/verify_l2_bridge.yml'),
+    ('flow', 'IOS-XE Flexible NetFlow and nfcapd collector', 'playbooks/verify_flow.yml'),
+    ('cifs', 'CIFS mounts', 'playbooks/verify_cifs.yml'),
+]
+
+
+def _run(argv, log_name):
+    os.makedirs(REPORT, exist_ok=True)
+    log_path = os.path.join(REPORT, log_name)
+    print('==> %s' % ' '.join(argv), flush=True)
+    started = time.time()
+    with open(log_path, 'w') as log:
+        proc = subprocess.Popen(argv, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        for line in proc.stdout:
+            sys.stdout.write(line)
+            log.write(line)
+        rc = proc.wait()
+    return rc, round(time.time() - started, 1), log_path
+
+
+def cmd_up(_args):
+    subprocess.run([LABCTL, 'image'], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run([LABCTL, 'up', '--state', STATE, '--spec', LAB_SPEC], check=True)
+
+
+def cmd_down(_args):
+    subprocess.run([LABCTL, 'down', '--state', STATE], check=False)
+
+
+def _playbook(name, extra=None):
+    argv = [os.path.join(sys.prefix, 'bin', 'ansible-playbook'), '-i', LAB_INVENTORY,
+            '-i', os.path.join(STATE, 'inventory.yml'), name]
+    for key, value in (extra or {}).items():
+        argv += ['-e', '%s=%s' % (key, value)]
+    return argv
+
+
+def cmd_converge_and_report(_args):
+    data_dir = os.path.join(REPORT, 'data')
+    os.makedirs(data_dir, exist_ok=True)
+    for stale in os.listdir(data_dir):
+        os.unlink(os.path.join(data_dir, stale))
+    steps = []
+    rc, secs, log = _run(_playbook('playbooks/site.yml'), 'site.log')
+    steps.append(('converge playbooks/site.yml', rc, secs, log))
+    rc_v, secs, log = _run(_playbook('playbooks/verify.yml', {'lab_report_dir': data_dir}), 'verify.log')
+    steps.append(('verify playbooks/verify.yml', rc_v, secs, log))
+    path = write_report(data_dir, steps)
+    print('lab report: %s' % path)
+    return 0 if rc == 0 and rc_v == 0 else 1
+
+
+def _verdict_cell(verdict):
+    colour = {'pass': '#c8f7c5', 'fail': '#f7c5c5'}.get(verdict, '#eeeeee')
+    return '<span class="verdict" style="background:%s">%s</span>' % (colour, html.escape(verdict.upper()))
+
+
+def write_report(data_dir, steps):
+    sections = []
+    for key, title, playbook in CAPABILITIES:
+        path = os.path.join(data_dir, key + '.json')
+        if not os.path.exists(path):
+            present = os.path.exists(os.path.join(REPO, playbook))
+            reason = ('its verifier did not run against any lab host' if present
+                      else 'this capability is not in the lab yet')
+            sections.append('<section><h2>%s %s</h2><p>%s.</p></section>'
+                            % (html.escape(title), _verdict_cell('not run'), reason))
+            continue
+        with open(path) as fh:
+            data = json.load(fh)
+        details = json.dumps(data.get('details', {}), indent=2, sort_keys=True)
+        sections.append('<section><h2>%s %s</h2><pre>%s</pre></section>'
+                        % (html.escape(title), _verdict_cell(data.get('verdict', 'unknown')), html.escape(details)))
+    rows = ''.join('<tr><td>%s</td><td>%s</td><td>%ss</td><td>%s</td></tr>'
+                   % (html.escape(name), 'ok' if rc == 0 else 'failed (rc=%d)' % rc, secs,
+                      html.escape(os.path.relpath(log, REPORT)))
+                   for name, rc, secs, log in steps)
+    page = """<!doctype html>
+<html><head><meta charset="utf-8"><title>isplab lab report</title>
+<style>body{font-family:sans-serif;max-width:70em;margin:2em auto}pre{background:#f6f6f6;padding:1em;overflow:auto}
+.verdict{padding:.1em .5em;border-radius:.3em;font-size:80%%}td,th{padding:.2em 1em;text-align:left}</style>
+</head><body><h1>isplab lab report</h1><p>Generated %s.</p>
+<table><tr><th>step</th><th>result</th><th>time</th><th>log</th></tr>%s</table>
+%s</body></html>
+""" % (datetime.datetime.now().strftime('%Y-%m-%d %H:%M:%S'), rows, '\n'.join(sections))
+    os.makedirs(REPORT, exist_ok=True)
+    out = os.path.join(REPORT, 'index.html')
+    with open(out, 'w') as fh:
+        fh.write(page)
+    return out
+
+
+def main():
+    parser = argparse.ArgumentParser(prog='lab.py')
+    sub = parser.add_subparsers(dest='cmd', required=True)
+    sub.add_parser('up').set_defaults(func=cmd_up)
+    sub.add_parser('down').set_defaults(func=cmd_down)
+    sub.add_parser('converge-and-report').set_defaults(func=cmd_converge_and_report)
+    args = parser.parse_args()
+    return args.func(args) or 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,174 @@
+"""The twin's NetFlow v9 exporter: a synthetic AS-level traffic mix through the configured monitors.
+
+Simulated time advances in fixed steps (default 10 s) on a scaled clock, so
+a 30-minute active timeout takes seconds.  Per step, every traffic item that
+passes an attached interface adds its bytes to the monitor's cache entry
+(key = the record's match fields, with 2-byte AS fields holding AS_TRANS for
+4-byte ASNs).  Entries are exported when the active timeout expires (or the
+inactive one, after traffic stops), with the record's field sizes: 4-byte
+counters saturate at 4294967295.  Not modelled: permanent caches (update
+timeout), sampling, IPFIX export, cache-full emergency aging.
+"""
+
+import importlib.util
+import os
+import socket
+import threading
+import time
+
+_NF_PATH = os.path.join(os.path.dirname(__file__), '..', '..', '..', 'plugins', 'module_utils', 'netflow_v9.py')
+_spec = importlib.util.spec_from_file_location('isplab_twin_netflow_v9', _NF_PATH)
+nf = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(nf)
+
+BOOT_UPTIME_MS = 3600 * 1000  # the twin "booted" one hour before simulated time 0
+
+
+class Simulation:
+    """Deterministic core: ``step()`` advances simulated time and returns the export packets."""
+
+    def __init__(self, state, traffic, origin, step=10, send=None):
+        self.state = state
+        self.traffic = traffic
+        self.origin = int(origin)
+        self.step_s = step
+        self.now = 0  # simulated seconds since origin
+        self.cache = {}
+        self.sequence = 0
+        self.generation = state.generation
+        self.send = send or (lambda packet, dest: None)
+        self.exported = []  # (monitor, record dict) of every exported record, for tests
+
+    def _uptime_ms(self, seconds):
+        return BOOT_UPTIME_MS + int(seconds * 1000)
+
+    def _total_bytes(self, item, seconds):
+        return int(item['bps']) * seconds // 8
+
+    def step(self):
+        st = self.state
+        with st.lock:
+            if st.generation != self.generation:
+                # a configuration change flushes the caches, as removing a monitor does on a router
+                self._export(list(self.cache))
+                self.generation = st.generation
+            start, end = self.now, self.now + self.step_s
+            for ifname, atts in st.attachments.items():
+                for family, mname, direction in atts:
+                    mon = st.monitors.get(mname)
+                    if not mon or not mon['record'] or not mon['exporters']:
+                        continue
+                    layout = st.layout(mon['record'])
+                    for item in self.traffic:
+                        if item.get('family', 'ipv4') != family or item.get(direction) != ifname:
+                            continue
+                        delta = self._total_bytes(item, end) - self._total_bytes(item, start)
+                        size = int(item.get('packet_size', 1000))
+                        pkts = (self._total_bytes(item, end) // size) - (self._total_bytes(item, start) // size)
+                        values = self._values(item, direction, layout)
+                        key = (mname, ifname, direction, tuple(values[t] for _s, t, _o, _z, kw in layout
+                                                                 if ('match ' + kw) in st.record_fields(mon['record'])))
+                        entry = self.cache.get(key)
+                        if entry is None:
+                            entry = self.cache[key] = {'first': start, 'last': end, 'bytes': 0, 'packets': 0,
+                                                       'values': values, 'monitor': mname}
+                        entry['bytes'] += delta
+                        entry['packets'] += pkts
+                        entry['last'] = end
+                        entry['values'] = values
+            self.now = end
+            due = []
+            for key, entry in self.cache.items():
+                mon = st.monitors.get(entry['monitor'])
+                if mon is None:
+                    due.append(key)
+                    continue
+                if self.now - entry['first'] >= mon['timeouts']['active'] or \
+                        self.now - entry['last'] >= mon['timeouts']['inactive']:
+                    due.append(key)
+            self._export(due)
+
+    def _values(self, item, direction, layout):
+        values = {}
+        for _shown, ftype, _off, size, _kw in layout:
+            if ftype in (16, 129):
+                values[ftype] = nf.as_trans(int(item['src_as']), size)
+            elif ftype in (17, 128):
+                values[ftype] = nf.as_trans(int(item['dst_as']), size)
+            elif ftype == 10:
+                values[ftype] = _ifindex(item.get('input'))
+            elif ftype == 14:
+                values[ftype] = _ifindex(item.get('output'))
+            elif ftype == 61:
+                values[ftype] = 0 if direction == 'input' else 1
+            else:
+                values[ftype] = 0
+        return values
+
+    def _export(self, keys):
+        st = self.state
+        ids = st.template_ids()
+        by_template = {}
+        for key in keys:
+            entry = self.cache.pop(key)
+            mon = st.monitors.get(entry['monitor'])
+            if mon is None or not mon['record']:
+                continue
+            layout = st.layout(mon['record'])
+            record = dict(entry['values'])
+            for _shown, ftype, _off, size, _kw in layout:
+                if ftype == 1:
+                    record[ftype] = nf.saturate(entry['bytes'], size)
+                elif ftype == 2:
+                    record[ftype] = nf.saturate(entry['packets'], size)
+                elif ftype == 22:
+                    record[ftype] = self._uptime_ms(entry['first'])
+                elif ftype == 21:
+                    # the last packet is seen just before the step ends
+                    record[ftype] = self._uptime_ms(entry['last']) - 1
+            for exp_name in mon['exporters']:
+                exp = st.exporters.get(exp_name)
+                tid = ids.get((exp_name, entry['monitor']))
+                if not exp or tid is None or exp['protocol'] != 'netflow-v9' or not exp['destination']:
+                    continue
+                template = nf.Template(tid, [(ftype, size) for _s, ftype, _o, size, _k in layout])
+                dest = (exp['destination'], exp['port'] or 9995)
+                by_template.setdefault((dest, tid), (template, []))[1].append(record)
+            self.exported.append((entry['monitor'], record))
+        for (dest, _tid), (template, records) in sorted(by_template.items(), key=lambda kv: kv[0][1]):
+            packets, self.sequence = nf.build_packets(template, records, self._uptime_ms(self.now),
+                                                      self.origin + self.now, self.sequence)
+            for packet in packets:
+                self.send(packet, dest)
+
+
+def _ifindex(name):
+    from .cli import INTERFACES
+    return INTERFACES.get(name, 0)
+
+
+class ExporterThread(threading.Thread):
+    """Runs the simulation against the wall clock: ``scale`` simulated seconds per real second."""
+
+    def __init__(self, simulation, scale, stop_event):
+        super(ExporterThread, self).__init__(daemon=True)
+        self.sim = simulation
+        self.scale = float(scale)
+        self.stop_event = stop_event
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sim.send = self._send
+
+    def _send(self, packet, dest):
+        try:
+            self.sock.sendto(packet, dest)
+        except OSError:
+            pass  # like a router: an unreachable collector does not stop the exporter
+
+    def run(self):
+        started = time.monotonic()
+        while not self.stop_event.is_set():
+            target = (time.monotonic() - started) * self.scale
+            while self.sim.now + self.sim.step_s <= target and not self.stop_event.is_set():
+                self.sim.step()
+            self.stop_event.wait(0.02)
+        self.sock.close()

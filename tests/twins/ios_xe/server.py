@@ -1,0 +1,196 @@
+"""IOS-XE twin: an SSH server on 127.0.0.1 that netmiko's cisco_xe driver can drive, plus a NetFlow exporter.
+
+Run:  python -m tests.twins.ios_xe.server --credentials creds.json --port-file port
+        [--startup-config FILE] [--traffic traffic.json] [--scale 600] [--lifetime 900]
+
+``creds.json`` (mode 0600) holds {"username", "password", "secret"}: secrets never
+go on the command line.  The server exits by itself after ``--lifetime``
+seconds, on SIGTERM/SIGINT, or when the parent given by ``--parent-pid`` dies.
+"""
+
+import argparse
+import json
+import os
+import signal
+import socket
+import sys
+import threading
+import time
+
+import paramiko
+
+from .cli import RouterState
+from .exporter import ExporterThread, Simulation
+from .shell import Session
+
+
+class _Auth(paramiko.ServerInterface):
+    def __init__(self, creds):
+        self.creds = creds
+        self.shell = threading.Event()
+
+    def get_allowed_auths(self, username):
+        return 'password'
+
+    def check_auth_password(self, username, password):
+        if username == self.creds['username'] and password == self.creds['password']:
+            return paramiko.AUTH_SUCCESSFUL
+        return paramiko.AUTH_FAILED
+
+    def check_channel_request(self, kind, chanid):
+        return paramiko.OPEN_SUCCEEDED if kind == 'session' else paramiko.OPEN_FAILED_ADMINISTRATIVELY_PROHIBITED
+
+    def check_channel_pty_request(self, *args):
+        return True
+
+    def check_channel_shell_request(self, channel):
+        self.shell.set()
+        return True
+
+
+def _out(chan, text):
+    chan.sendall(text.replace('\r\n', '\n').replace('\n', '\r\n').encode())
+
+
+def serve_connection(sock, host_key, creds, state, saver, stop):
+    transport = paramiko.Transport(sock)
+    transport.add_server_key(host_key)
+    auth = _Auth(creds)
+    try:
+        transport.start_server(server=auth)
+        chan = transport.accept(20)
+        if chan is None or not auth.shell.wait(10):
+            return
+        session = Session(state, creds.get('secret', ''), saver=saver)
+        _out(chan, '\n' + session.prompt())
+        buf = ''
+        last_cr = False
+        chan.settimeout(1.0)
+        while not stop.is_set() and not session.closed:
+            try:
+                data = chan.recv(4096)
+            except socket.timeout:
+                continue
+            if not data:
+                break
+            for ch in data.decode('utf-8', 'replace'):
+                if ch == '\n' and last_cr:
+                    last_cr = False
+                    continue
+                last_cr = ch == '\r'
+                if ch in '\r\n':
+                    _out(chan, '\n')
+                    output = session.handle(buf)
+                    buf = ''
+                    if session.closed:
+                        break
+                    _out(chan, output + session.prompt())
+                elif ch == '\x1a':  # Ctrl-Z
+                    session.handle('end')
+                    _out(chan, '\n' + session.prompt())
+                else:
+                    buf += ch
+                    if session.awaiting != 'enable-password':
+                        _out(chan, ch)
+    except (paramiko.SSHException, EOFError, OSError):
+        pass
+    finally:
+        transport.close()
+
+
+def load_config(state, path):
+    """Apply a saved config leniently (like a router booting a startup-config with stale references)."""
+    session = Session(state, '', lenient=True)
+    session.mode = 'config'
+    with open(path) as handle:
+        for line in handle:
+            if not line.strip() or line.strip() in ('!', 'end'):
+                continue
+            if not line.startswith(' '):
+                session.mode, session.context = 'config', None
+            reply = session.handle(line)
+            if reply.strip() and not line.startswith((' ', 'Building', 'Current', 'version', 'service', 'line')):
+                sys.stderr.write('startup-config: %s -> %s\n' % (line.strip(), reply.strip().splitlines()[-1]))
+    session.mode = 'enable'
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--credentials', required=True)
+    parser.add_argument('--port', type=int, default=0)
+    parser.add_argument('--port-file')
+    parser.add_argument('--hostname', default='R1')
+    parser.add_argument('--startup-config')
+    parser.add_argument('--save-to', help='file `write memory` writes the running config to')
+    parser.add_argument('--traffic', help='JSON list of {src_as, dst_as, input, output, bps[, packet_size, family]}')
+    parser.add_argument('--scale', type=float, default=600.0, help='simulated seconds per real second')
+    parser.add_argument('--step', type=int, default=10, help='simulated seconds per simulation step')
+    parser.add_argument('--origin', type=int, help='unix time of simulated second 0 (default: now, floored to 1800 s)')
+    parser.add_argument('--lifetime', type=float, default=900.0)
+    parser.add_argument('--parent-pid', type=int)
+    args = parser.parse_args(argv)
+
+    with open(args.credentials) as handle:
+        creds = json.load(handle)
+    state = RouterState(args.hostname)
+    if args.startup_config:
+        load_config(state, args.startup_config)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+
+    def saver():
+        if args.save_to:
+            tmp = args.save_to + '.tmp'
+            with open(tmp, 'w') as handle:
+                handle.write('\n'.join(state.running_config()) + '\n')
+            os.replace(tmp, args.save_to)
+
+    traffic = []
+    if args.traffic:
+        with open(args.traffic) as handle:
+            traffic = json.load(handle)
+    origin = args.origin if args.origin is not None else int(time.time()) // 1800 * 1800
+    exporter = ExporterThread(Simulation(state, traffic, origin, step=args.step), args.scale, stop)
+    exporter.start()
+
+    host_key = paramiko.RSAKey.generate(2048)
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(('127.0.0.1', args.port))
+    listener.listen(8)
+    listener.settimeout(0.5)
+    port = listener.getsockname()[1]
+    if args.port_file:
+        with open(args.port_file + '.tmp', 'w') as handle:
+            handle.write('%d\n' % port)
+        os.replace(args.port_file + '.tmp', args.port_file)
+    sys.stdout.write('listening on 127.0.0.1:%d\n' % port)
+    sys.stdout.flush()
+
+    deadline = time.monotonic() + args.lifetime
+    while not stop.is_set() and time.monotonic() < deadline:
+        if args.parent_pid and not _alive(args.parent_pid):
+            break
+        try:
+            conn, _addr = listener.accept()
+        except socket.timeout:
+            continue
+        threading.Thread(target=serve_connection, args=(conn, host_key, creds, state, saver, stop),
+                         daemon=True).start()
+    stop.set()
+    listener.close()
+    exporter.join(5)
+    return 0
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+        return True
+    except OSError:
+        return False
+
+
+if __name__ == '__main__':
+    sys.exit(main())
