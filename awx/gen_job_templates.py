@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Write awx/vars/job_templates.yml: one awx.awx.job_template definition per playbook in playbooks/.
 
 The playbook list is read from the tree, the decisions (surveys, credentials, which playbooks may change
@@ -78,16 +77,25 @@ def job_template(name, policy):
     return template
 
 
+class _IndentedDumper(yaml.SafeDumper):
+    """Indents list items under their key, as yamllint (ansible-lint's yaml rule) expects."""
+
+    def increase_indent(self, flow=False, indentless=False):
+        return super().increase_indent(flow, False)
+
+
 def render():
     policy = yaml.safe_load(POLICY.read_text(encoding="utf-8"))
     skipped = policy.get("not_templates") or {}
     names = [n for n in playbooks() if n not in skipped]
     stale = sorted(set(policy.get("playbooks", {})) - set(names))
     if stale:
-        raise SystemExit("awx/job_template_policy.yml names playbooks that do not exist: %s" % ", ".join(stale))
+        # Not fatal: a policy may be written before its playbook lands; the definitions test fails meanwhile.
+        print("warning: awx/job_template_policy.yml names playbooks that do not exist: %s" % ", ".join(stale),
+              file=sys.stderr)
     templates = [job_template(n, policy) for n in names]
-    body = yaml.safe_dump({"isplab_awx_job_templates": templates}, sort_keys=False, width=100,
-                          default_flow_style=False, allow_unicode=True)
+    body = yaml.dump({"isplab_awx_job_templates": templates}, Dumper=_IndentedDumper, sort_keys=False,
+                     width=100, default_flow_style=False, allow_unicode=True)
     return HEADER + body
 
 
@@ -104,7 +112,7 @@ def main():
         return 0
     OUTPUT.parent.mkdir(parents=True, exist_ok=True)
     OUTPUT.write_text(text, encoding="utf-8")
-    print("wrote %s (%d job templates)" % (OUTPUT.relative_to(REPO), text.count("\n- name: ")))
+    print("wrote %s (%d job templates)" % (OUTPUT.relative_to(REPO), text.count("\n  - name: ")))
     return 0
 
 

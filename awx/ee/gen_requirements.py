@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Write awx/ee/requirements.txt: the Python packages the collection's plugins import, pinned from the lock file.
 
 The list is derived, not maintained by hand: every third-party import under plugins/ is mapped to its

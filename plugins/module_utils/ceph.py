@@ -150,6 +150,15 @@ def memory_target(host_ram_bytes, osd_count, ram_fraction):
     return target, warning
 
 
+def created_osd_id(output):
+    """The OSD id ``ceph-volume lvm create`` reports ("... activate successful for osd ID: 3"), or None."""
+    marker = 'activate successful for osd ID:'
+    for line in (output or '').splitlines():
+        if marker in line:
+            return int(line.split(marker, 1)[1].strip())
+    return None
+
+
 def create_command(device, device_class=None, dmcrypt=False):
     """The ``ceph-volume`` call that turns one partition into a BlueStore OSD."""
     argv = ['ceph-volume', 'lvm', 'create', '--bluestore', '--data', device]

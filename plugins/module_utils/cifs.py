@@ -59,6 +59,9 @@ DIALECTS = {
     0x0202: '2.0.2', 0x0210: '2.1', 0x0300: '3.0', 0x0302: '3.0.2', 0x0311: '3.1.1',
 }
 
+# /proc/mounts prints vers=3.02 for dialect 0x302.
+_DIALECT_OF_VERS = {'3.02': '3.0.2'}
+
 _MODE_RE = re.compile(r'^0?[0-7]{3}$')
 _OCTAL_ESCAPE_RE = re.compile(r'\\([0-7]{3})')
 
@@ -425,10 +428,20 @@ def parse_debug_data(text):
     return header
 
 
-def servers_for(debug, source):
-    """DebugData servers that carry the share mounted from ``source`` (//host/share)."""
+def servers_for(debug, source, vers=None):
+    """DebugData servers that carry the share mounted from ``source`` (//host/share).
+
+    Mounts of one share with different echo_interval or vers get separate
+    connections, and DebugData prints no echo interval; the negotiated dialect
+    (``vers=`` in /proc/mounts) narrows the match.
+    """
     unc = unc_of(source)
-    return [s for s in debug['servers'] if any(share.lower() == unc for share in s['shares'])]
+    servers = [s for s in debug['servers'] if any(share.lower() == unc for share in s['shares'])]
+    if vers:
+        same_dialect = [s for s in servers if s['dialect'] == _DIALECT_OF_VERS.get(vers, vers)]
+        if same_dialect:
+            return same_dialect
+    return servers
 
 
 def is_smb3(dialect_code):

@@ -93,7 +93,7 @@ class FlowModelError(ValueError):
 def split_field(line):
     """'match routing source as 4-octet' -> ('match', 'routing source as 4-octet'); None if unknown."""
     words = ' '.join(line.split())
-    verb, _, keyword = words.partition(' ')
+    verb, _sep, keyword = words.partition(' ')
     if verb not in ('match', 'collect') or keyword not in FIELDS:
         return None
     return verb, keyword
@@ -211,8 +211,8 @@ def lint(model, collector_interval=DEFAULT_COLLECTOR_INTERVAL):
             if monitor[key] >= collector_interval:
                 problems.append("monitor '%s': cache timeout %s %d s is not below the collector rotation interval "
                                 "of %d s; sums would land in a later file as spikes: set it below %d (field fix: "
-                                "active 100, update 150)" % (name, label, monitor[key], collector_interval,
-                                                               collector_interval))
+                                "active 100, update 150)"
+                                % (name, label, monitor[key], collector_interval, collector_interval))
     for ifname, attachments in sorted(model['interfaces'].items()):
         for att in attachments:
             if att['family'] not in ('ipv4', 'ipv6'):

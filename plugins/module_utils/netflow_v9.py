@@ -63,7 +63,7 @@ class Template:
 
     @property
     def record_length(self):
-        return sum(n for _, n in self.fields)
+        return sum(length for _type, length in self.fields)
 
     def __eq__(self, other):
         return isinstance(other, Template) and (self.template_id, self.fields) == (other.template_id, other.fields)

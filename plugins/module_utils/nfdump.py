@@ -31,7 +31,7 @@ class NfdumpError(ValueError):
 def _epoch(stamp):
     # "2026-11-21T06:04:12.000" (json) or "2026-11-21 06:04:12.000" (fmt %ts)
     stamp = stamp.strip().replace('T', ' ')
-    whole, _, frac = stamp.partition('.')
+    whole, _dot, frac = stamp.partition('.')
     try:
         seconds = time.mktime(time.strptime(whole, '%Y-%m-%d %H:%M:%S'))
     except ValueError:
@@ -89,7 +89,7 @@ def flow_files(directory):
         for name in files:
             if FILE_NAME.match(name):
                 found.append(os.path.join(root, name))
-    return sorted(found, key=lambda p: os.path.basename(p))
+    return sorted(found, key=os.path.basename)
 
 
 def read_flows(runner, files, nfdump_filter=None):

@@ -173,15 +173,19 @@ def member_extents(params, state):
     """Extents the md PV has (once created) or will have (estimated from the 0.90 layout)."""
     md = params['md_device']
     pvs = _by_path(state['pvs'], 'pv_name')
-    if md in pvs and pvs[md].get('pv_pe_count') is not None:
-        return pvs[md]['pv_pe_count']
-    d1p3 = gpt.partition_path(params['disk1'], 3)
     vg = _by_path(state['vgs'], 'vg_name').get(params['vg'], {})
+    extent = vg.get('vg_extent_size') or 4 * 1024 * 1024
+    if md in pvs:
+        if pvs[md].get('vg_name') == params['vg']:
+            return pvs[md]['pv_pe_count']
+        # an orphan PV reports pv_pe_count 0; its extents are known once it joins the VG
+        return lvm.extents_available(pvs[md]['pv_size'], pvs[md]['pe_start'], extent)
+    d1p3 = gpt.partition_path(params['disk1'], 3)
     part = state['disk1']['parts'][3]
     sector = state['disk1']['table']['logical_sector_size'] or 512
     member = mdraid.member_data_bytes_090((part['end'] - part['start'] + 1) * sector)
     pe_start = pvs.get(d1p3, {}).get('pe_start') or 1024 * 1024
-    return lvm.extents_available(member, pe_start, vg.get('vg_extent_size') or 4 * 1024 * 1024)
+    return lvm.extents_available(member, pe_start, extent)
 
 
 def used_extents(params, state):

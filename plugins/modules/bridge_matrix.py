@@ -19,7 +19,7 @@ description:
   - Ports are network namespaces on this host whose interface is connected to the bridge under test.
   - Read-only for the bridge; in check mode nothing is sent.
 version_added: 0.1.0
-author: isplab.infra contributors
+author: isplab.infra contributors (@isplab)
 options:
   ports:
     description: Test ports.
@@ -82,10 +82,14 @@ options:
 attributes:
   check_mode:
     support: full
+    description: Read-only for the bridge; in check mode no probe is sent.
   diff_mode:
     support: none
+    description: Nothing changes.
   platform:
-    platforms: [linux]
+    platforms: linux
+    support: full
+    description: Linux, root, iproute2 with C(ip netns), tcpdump and iputils ping.
 requirements:
   - tcpdump, iputils ping, iproute2 with C(ip netns)
 '''

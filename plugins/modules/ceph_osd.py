@@ -133,7 +133,7 @@ import socket
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.isplab.infra.plugins.module_utils.ceph import (
-    CephError, MEMORY_TARGET_FLOOR, create_command, memory_target, parse_config_dump, parse_lsblk,
+    CephError, MEMORY_TARGET_FLOOR, create_command, created_osd_id, memory_target, parse_config_dump, parse_lsblk,
     parse_lvm_list, parse_meminfo, parse_wipefs, plan_partitions)
 from ansible_collections.isplab.infra.plugins.module_utils.diff import DiffTracker
 from ansible_collections.isplab.infra.plugins.module_utils.runner import CommandError, CommandRunner
@@ -199,9 +199,12 @@ def run_module():
              after=dict((p['path'], p['osd_id'] if p['action'] == 'keep' else 'new') for p in plan))
 
     memory_section = 'osd/host:%s' % host
-    target = current_target = None
+    target = current_target = osd_count = None
     if params['manage_memory_target']:
         osd_count = len(existing) + sum(1 for p in plan if p['action'] != 'keep')
+        if params['osd_memory_target'] is None and not osd_count:
+            osd_count = None
+    if params['manage_memory_target'] and osd_count is not None:
         try:
             current_target = parse_config_dump(
                 runner.run(['ceph', 'config', 'dump', '--format', 'json']).stdout, memory_section,
@@ -224,14 +227,15 @@ def run_module():
                 continue
             if item['action'] == 'zap_create':
                 runner.run(['ceph-volume', 'lvm', 'zap', item['device']], changes=True)
-            runner.run(create_command(item['device'], params['crush_device_class'], params['dmcrypt']),
-                       changes=True)
-        if any(item['action'] != 'keep' for item in plan) and not module.check_mode:
-            after = parse_lvm_list(runner.run(LVM_LIST).stdout)
-            created = sorted(set(after) - set(existing))
-            by_device = dict((dev, osd_id) for osd_id, info in after.items() for dev in info['devices'])
-            for item in plan:
-                item['osd_id'] = by_device.get(item['device'], item['osd_id'])
+            done = runner.run(create_command(item['device'], params['crush_device_class'], params['dmcrypt']),
+                              changes=True)
+            if not done.skipped:
+                # Parsing the report saves another `ceph-volume lvm list` (tens of seconds on a busy node).
+                item['osd_id'] = created_osd_id(done.stdout + '\n' + done.stderr)
+                if item['osd_id'] is None:
+                    raise CephError('%s: ceph-volume did not report the new OSD id' % item['device'])
+                created.append(item['osd_id'])
+        if created:
             diff.set_after('osds', dict((p['path'], p['osd_id']) for p in plan))
         if target is not None and str(target) != (current_target or ''):
             runner.run(['ceph', 'config', 'set', memory_section, 'osd_memory_target', str(target)], changes=True)

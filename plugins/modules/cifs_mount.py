@@ -96,6 +96,12 @@ options:
     type: str
     default: mounted
     choices: [mounted, present, absent]
+  validate_only:
+    description:
+      - Only validate the declaration and return; reads nothing from the host, so it can run on the
+        controller (C(delegate_to=localhost)) for every mount before any host changes.
+    type: bool
+    default: false
   fstab:
     description: The fstab file to manage (tests use another file).
     type: path
@@ -205,6 +211,11 @@ def _credentials_problem(path, must_exist):
     return None
 
 
+def live_or_exists(live, path):
+    # A mount point whose server is gone fails stat(); lexists still sees the directory.
+    return bool(live) or os.path.lexists(path)
+
+
 def _systemd_running():
     return os.path.isdir('/run/systemd/system')
 
@@ -234,6 +245,7 @@ def main():
             force_remount=dict(type='bool', default=False),
             state=dict(type='str', default='mounted', choices=['mounted', 'present', 'absent']),
             fstab=dict(type='path', default='/etc/fstab'),
+            validate_only=dict(type='bool', default=False),
         ),
         required_if=[('state', 'mounted', ('server', 'share', 'credentials_file')),
                      ('state', 'present', ('server', 'share', 'credentials_file'))],
@@ -244,16 +256,24 @@ def main():
     spec = _spec(params)
     runner = CommandRunner(module)
 
+    for option in spec['extra_options']:
+        key, _sep, value = option.partition('=')
+        if key.strip().lower() in cifs.SECRET_OPTION_KEYS and value:
+            # Masks the refused value in the echoed invocation too, not only in our message.
+            module.no_log_values.add(value)
     if state != 'absent':
         errors = cifs.validate_spec(spec)
-        problem = _credentials_problem(spec['credentials_file'], state == 'mounted' and not module.check_mode)
-        if problem:
-            errors.append('%s: %s' % (spec['path'], problem))
+        if not params['validate_only']:
+            problem = _credentials_problem(spec['credentials_file'], state == 'mounted' and not module.check_mode)
+            if problem:
+                errors.append('%s: %s' % (spec['path'], problem))
         if errors:
             module.fail_json(msg='invalid CIFS mount declaration, nothing changed: ' + '; '.join(errors),
                              errors=errors, commands=runner.commands)
     elif not spec['path'].startswith('/'):
         module.fail_json(msg='%s: path must be an absolute mount point' % spec['path'], commands=runner.commands)
+    if params['validate_only']:
+        module.exit_json(changed=False, actions=[], remount_reasons=[], live_options={}, commands=runner.commands)
 
     fstab_text = _read(params['fstab'])
     try:
@@ -262,7 +282,7 @@ def main():
         module.fail_json(msg=str(exc), commands=runner.commands)
 
     actions = list(result['actions'])
-    if state == 'mounted' and not os.path.isdir(spec['path']):
+    if state == 'mounted' and not live_or_exists(result['live'], spec['path']):
         actions.insert(0, 'mkdir')
     if 'write_fstab' in actions and _systemd_running():
         # systemd-fstab-generator turns fstab into units; without a reload it mounts stale options.

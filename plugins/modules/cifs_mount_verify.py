@@ -124,6 +124,10 @@ mounts:
     source: {description: Live mount source., type: str}
     live_options: {description: Live options from /proc/mounts (flags map to null)., type: dict}
     echo_interval: {description: Live echo interval (s)., type: int}
+    connection_id: {description: DebugData ConnectionId of the connection the figures come from., type: str}
+    connection_ambiguous:
+      description: Several connections carry this share with the same dialect; the one with the highest Instance is reported.
+      type: bool
     dialect: {description: Negotiated dialect (e.g. 3.1.1)., type: str}
     instance: {description: Reconnect Instance counter of the connection (1 = never reconnected)., type: int}
     reconnects: {description: Instance - 1., type: int}
@@ -190,7 +194,8 @@ def expected_options(declared):
     return expected
 
 
-def verify(declared_mounts, mounts_text, debug_text, kernel, checks, max_detection=None, max_reconnects=None):
+def verify(declared_mounts, mounts_text, debug_text, kernel, checks, max_detection_seconds=None,
+           max_reconnects=None):
     """Run the checks; returns the per-mount facts.  Pure, so unit tests feed captured /proc text."""
     live_mounts = cifs.parse_proc_mounts(mounts_text)
     debug = cifs.parse_debug_data(debug_text or '')
@@ -217,13 +222,14 @@ def verify(declared_mounts, mounts_text, debug_text, kernel, checks, max_detecti
                                 for k, want, have in differences))
         echo = int(options['echo_interval']) if options.get('echo_interval', '').isdigit() else None
         fact['echo_interval'] = echo
-        servers = cifs.servers_for(debug, live['source'])
+        servers = cifs.servers_for(debug, live['source'], options.get('vers'))
         if checks.expect('%s connection in DebugData' % path, servers,
                          'no server in /proc/fs/cifs/DebugData carries %s' % live['source']):
-            # Mounts of one share with different echo intervals get separate connections;
-            # the highest Instance is the one that matters for flapping.
+            # Still ambiguous when two mounts share server, share and dialect but not the
+            # echo interval: report the connection that reconnected most.
             server = max(servers, key=lambda s: s['instance'] or 0)
-            fact.update(dialect=server['dialect'], dialect_code=server['dialect_code'],
+            fact.update(connection_id=server['connection_id'], connection_ambiguous=len(servers) > 1,
+                        dialect=server['dialect'], dialect_code=server['dialect_code'],
                         instance=server['instance'], tcp_status=server['tcp_status'],
                         reconnects=(server['instance'] - 1) if server['instance'] else None)
             checks.expect('%s dialect is SMB3' % path, cifs.is_smb3(server['dialect_code']),
@@ -236,10 +242,10 @@ def verify(declared_mounts, mounts_text, debug_text, kernel, checks, max_detecti
             earliest, latest = cifs.detection_window(echo, kernel['multiplier'])
             fact.update(multiplier=kernel['multiplier'], detection_seconds=earliest,
                         detection_latest_seconds=latest)
-            if max_detection is not None:
-                checks.expect('%s detection time' % path, latest <= max_detection,
+            if max_detection_seconds is not None:
+                checks.expect('%s detection time' % path, latest <= max_detection_seconds,
                               'a dead server is noticed after up to %d s (%d x echo_interval %d, next 7 s read '
-                              'timeout), allowed %d' % (latest, kernel['multiplier'], echo, max_detection))
+                              'timeout), allowed %d' % (latest, kernel['multiplier'], echo, max_detection_seconds))
     return facts
 
 

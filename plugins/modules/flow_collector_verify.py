@@ -18,7 +18,7 @@ description:
   - The test records carry a random input interface index so they are told apart from real traffic.
   - It sends traffic and may restart the collector, so it does not run in check mode.
 version_added: "0.1.0"
-author: isplab.infra contributors
+author: isplab.infra contributors (@isplab)
 requirements:
   - nfdump 1.7 (nfcapd, nfdump) on the collector host
 options:
@@ -37,7 +37,7 @@ options:
 attributes:
   check_mode: {support: none, description: It sends traffic and may restart the collector.}
   diff_mode: {support: none, description: No configuration changes.}
-  platform: {platforms: [posix], description: Debian host running nfcapd.}
+  platform: {support: full, platforms: [posix], description: Debian host running nfcapd.}
 '''
 
 EXAMPLES = r'''
@@ -96,12 +96,17 @@ def test_records(marker, uptime_ms):
     first, last = uptime_ms - 60000, uptime_ms - 1000
     common = {nf.INPUT_SNMP: marker, nf.OUTPUT_SNMP: 2, nf.DIRECTION: 0,
               nf.FIRST_SWITCHED: first, nf.LAST_SWITCHED: last}
+
+    def row(template, **values):
+        record = dict(common)
+        record.update((getattr(nf, key), value) for key, value in values.items())
+        return template, record
+
     rows = [
-        (LONG, dict(common, **{nf.SRC_AS: 199932, nf.DST_AS: 3320, nf.IN_BYTES: 6442450944, nf.IN_PKTS: 4500001})),
-        (LONG, dict(common, **{nf.SRC_AS: 4200000000, nf.DST_AS: 0, nf.IN_BYTES: 18000000000123,
-                               nf.IN_PKTS: 12000000003})),
-        (SHORT, dict(common, **{nf.SRC_AS: 64512, nf.DST_AS: 3320, nf.IN_BYTES: 4294967295, nf.IN_PKTS: 2863311})),
-        (SHORT, dict(common, **{nf.SRC_AS: nf.AS_TRANS, nf.DST_AS: 65001, nf.IN_BYTES: 123456789, nf.IN_PKTS: 98765})),
+        row(LONG, SRC_AS=199932, DST_AS=3320, IN_BYTES=6442450944, IN_PKTS=4500001),
+        row(LONG, SRC_AS=4200000000, DST_AS=0, IN_BYTES=18000000000123, IN_PKTS=12000000003),
+        row(SHORT, SRC_AS=64512, DST_AS=3320, IN_BYTES=4294967295, IN_PKTS=2863311),
+        row(SHORT, SRC_AS=nf.AS_TRANS, DST_AS=65001, IN_BYTES=123456789, IN_PKTS=98765),
     ]
     return rows
 

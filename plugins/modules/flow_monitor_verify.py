@@ -16,9 +16,9 @@ description:
   - Fails on counter fields (bytes, packets) shorter than 8 bytes, AS fields shorter than 4 bytes,
     an active or update timeout at or above the collector rotation interval, a monitor that exports no
     template, and missing interface attachments.
-  - Read-only; runs on the controller (C(delegate_to: localhost)).
+  - "Read-only; runs on the controller (C(delegate_to: localhost))."
 version_added: "0.1.0"
-author: isplab.infra contributors
+author: isplab.infra contributors (@isplab)
 requirements:
   - netmiko >= 4.0 on the host that runs the module
 options:
@@ -34,22 +34,28 @@ options:
     type: list
     elements: str
     default: []
-  attachments:
-    description: Attachments that must exist.
+  interfaces:
+    description: Attachments that must exist, in the shape of M(isplab.infra.ios_flow)'s O(interfaces).
     type: list
     elements: dict
     default: []
     suboptions:
-      interface: {description: Interface name., type: str, required: true}
-      monitor: {description: Monitor name., type: str, required: true}
-      family: {description: Address family., type: str, default: ipv4, choices: [ipv4, ipv6]}
-      direction: {description: Direction., type: str, default: input, choices: [input, output]}
+      name: {description: Interface name., type: str, required: true}
+      monitors:
+        description: Attachments.
+        type: list
+        elements: dict
+        default: []
+        suboptions:
+          monitor: {description: Monitor name., type: str, required: true}
+          family: {description: Address family., type: str, default: ipv4, choices: [ipv4, ipv6]}
+          direction: {description: Direction., type: str, default: input, choices: [input, output]}
   collector_interval: {description: Collector rotation interval in seconds., type: int, default: 300}
   fail_on_error: {description: Fail when a check does not hold (otherwise only report)., type: bool, default: true}
 attributes:
   check_mode: {support: full, description: Read-only; runs the same in check mode.}
   diff_mode: {support: none, description: Changes nothing.}
-  platform: {platforms: [ios_xe], description: Cisco IOS-XE over SSH (netmiko) from the controller.}
+  platform: {support: full, platforms: [ios_xe], description: Cisco IOS-XE over SSH (netmiko) from the controller.}
 '''
 
 EXAMPLES = r'''
@@ -59,8 +65,9 @@ EXAMPLES = r'''
     username: "{{ flow_monitor_device_username }}"
     password: "{{ flow_monitor_device_password }}"
     monitors: [asn]
-    attachments:
-      - {interface: GigabitEthernet1, monitor: asn, direction: input}
+    interfaces:
+      - name: GigabitEthernet1
+        monitors: [{monitor: asn, direction: input}]
   delegate_to: localhost
 '''
 
@@ -97,6 +104,12 @@ from ansible_collections.isplab.infra.plugins.module_utils.ios_flow_session impo
 
 COUNTER_TYPES = {1: 'bytes', 2: 'packets'}
 AS_TYPES = {16: 'source AS', 17: 'destination AS', 128: 'destination peer AS', 129: 'source peer AS'}
+
+
+def attachments_of(interfaces):
+    """ios_flow-shaped interfaces -> flat attachment dicts."""
+    return [{'interface': intf['name'], 'monitor': m['monitor'], 'family': m.get('family') or 'ipv4',
+             'direction': m.get('direction') or 'input'} for intf in interfaces for m in intf.get('monitors') or []]
 
 
 def evaluate(checks, outputs, monitors, attachments, interval):
@@ -155,10 +168,12 @@ def main():
     spec = dict(CONNECTION_ARGS)
     spec.update(
         monitors=dict(type='list', elements='str', default=[]),
-        attachments=dict(type='list', elements='dict', default=[], options=dict(
-            interface=dict(type='str', required=True), monitor=dict(type='str', required=True),
-            family=dict(type='str', default='ipv4', choices=['ipv4', 'ipv6']),
-            direction=dict(type='str', default='input', choices=['input', 'output']))),
+        interfaces=dict(type='list', elements='dict', default=[], options=dict(
+            name=dict(type='str', required=True),
+            monitors=dict(type='list', elements='dict', default=[], options=dict(
+                monitor=dict(type='str', required=True),
+                family=dict(type='str', default='ipv4', choices=['ipv4', 'ipv6']),
+                direction=dict(type='str', default='input', choices=['input', 'output']))))),
         collector_interval=dict(type='int', default=300),
         fail_on_error=dict(type='bool', default=True),
     )
@@ -177,7 +192,7 @@ def main():
     finally:
         session.close()
     checks = CheckList()
-    templates = evaluate(checks, outputs, module.params['monitors'], module.params['attachments'],
+    templates = evaluate(checks, outputs, module.params['monitors'], attachments_of(module.params['interfaces']),
                          module.params['collector_interval'])
     checks.exit(module, fail_on_error=module.params['fail_on_error'], changed=False,
                 templates=templates, commands=session.commands)

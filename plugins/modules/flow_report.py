@@ -19,7 +19,7 @@ description:
   - A flow lands in the slot its export ended in; with exports well inside the rotation interval this is the
     5-minute file it was stored in. Half-hourly spikes in the chart mean an active timeout of 1800 s.
 version_added: "0.1.0"
-author: isplab.infra contributors
+author: isplab.infra contributors (@isplab)
 requirements:
   - nfdump 1.7 on the collector host
 options:
@@ -32,8 +32,8 @@ options:
   svg_path: {description: Where to write the SVG chart; omitted means no chart., type: path}
 attributes:
   check_mode: {support: full, description: Computes the report and reports whether the files would change.}
-  diff_mode: {support: none, description: Report files are outputs, not configuration.}
-  platform: {platforms: [posix], description: Host with nfdump and the flow files.}
+  diff_mode: {support: none, description: "Report files are outputs, not configuration."}
+  platform: {support: full, platforms: [posix], description: Host with nfdump and the flow files.}
 '''
 
 EXAMPLES = r'''

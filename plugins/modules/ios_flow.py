@@ -17,9 +17,9 @@ description:
   - Reads C(show running-config | section flow), computes the minimal change (exporter order and field order
     do not matter), backs up the running config, pushes the change with netmiko, reads the configuration
     back to verify it and saves it with C(write memory).
-  - Runs on the controller (C(delegate_to: localhost)); it opens its own SSH session to the router.
+  - "Runs on the controller (C(delegate_to: localhost)); it opens its own SSH session to the router."
 version_added: "0.1.0"
-author: isplab.infra contributors
+author: isplab.infra contributors (@isplab)
 requirements:
   - netmiko >= 4.0 on the host that runs the module
 options:
@@ -106,7 +106,7 @@ options:
 attributes:
   check_mode: {support: full, description: Reads the router and reports the commands it would send.}
   diff_mode: {support: full, description: Before/after of the flow sections and attachments.}
-  platform: {platforms: [ios_xe], description: Cisco IOS-XE over SSH (netmiko) from the controller.}
+  platform: {support: full, platforms: [ios_xe], description: Cisco IOS-XE over SSH (netmiko) from the controller.}
 '''
 
 EXAMPLES = r'''

@@ -16,7 +16,7 @@ description:
     restrictive mode (C(flood on) in classic mode); C(mcast_flood) and C(bcast_flood) stay on.
   - Only the live state is changed; the role C(isplab.infra.l2_bridge) persists it in ifupdown2 files.
 version_added: 0.1.0
-author: isplab.infra contributors
+author: isplab.infra contributors (@isplab)
 options:
   name:
     description: Bridge interface name.
@@ -65,10 +65,14 @@ options:
 attributes:
   check_mode:
     support: full
+    description: Plans and reports the ip/bridge commands without running them.
   diff_mode:
     support: full
+    description: Port flags and hold time before and after.
   platform:
-    platforms: [linux]
+    platforms: linux
+    support: full
+    description: Linux with iproute2 (C(ip -j), C(bridge -j)).
 '''
 
 EXAMPLES = r'''

@@ -20,7 +20,7 @@ description:
   - C(maxStaleness) (the MAC hold time) must be greater than C(net.link.ether.inet.max_age).
     In restrictive mode a violation fails before any change; in classic mode it is a warning.
 version_added: 0.1.0
-author: isplab.infra contributors
+author: isplab.infra contributors (@isplab)
 options:
   name:
     description: Netgraph node name of the bridge.
@@ -89,10 +89,14 @@ options:
 attributes:
   check_mode:
     support: full
+    description: Plans and reports the ngctl batch without running it.
   diff_mode:
     support: full
+    description: Hooks and config before and after.
   platform:
-    platforms: [freebsd]
+    platforms: freebsd
+    support: full
+    description: FreeBSD with netgraph (ng_bridge, ng_eiface, ng_ether load on demand).
 notes:
   - Netgraph state does not survive a reboot; the role C(isplab.infra.l2_bridge) writes RV(create_batch) to a file
     that its rc.d script feeds to C(ngctl -f) at boot.

@@ -16,7 +16,16 @@ done
 if [ ! -e /dev/disk/by-id/virtio-disk2-part5 ]; then
   sgdisk -n 5:0:+64M -t 5:$ceph_osd -c 5:"Ceph OSD (foreign)" /dev/disk/by-id/virtio-disk2 >/dev/null
 fi
-udevadm settle
-for part in 4 5; do [ -e /dev/disk/by-id/virtio-disk2-part$part ] || { echo "missing part$part" >&2; exit 1; }; done
-blkid -p /dev/disk/by-id/virtio-disk2-part5 >/dev/null 2>&1 || mkfs.ext4 -q -L foreign /dev/disk/by-id/virtio-disk2-part5
-echo "partitioned: $(lsblk -n -o NAME,SIZE,PARTTYPENAME /dev/vdb /dev/vdc | tr '\n' ';')"
+# sgdisk's own re-read can race with udev: ask again and wait (bounded) for the links.
+partprobe /dev/disk/by-id/virtio-disk1 /dev/disk/by-id/virtio-disk2
+udevadm settle --timeout=30
+i=0
+until [ -e /dev/disk/by-id/virtio-disk1-part4 ] && [ -e /dev/disk/by-id/virtio-disk2-part5 ]; do
+  i=$((i + 1)); [ $i -le 30 ] || { echo "partition links did not appear" >&2; exit 1; }
+  sleep 1
+done
+# blkid -p always reports the GPT entry; only a TYPE means a filesystem is there already.
+if [ -z "$(blkid -p -s TYPE -o value /dev/disk/by-id/virtio-disk2-part5)" ]; then
+  mkfs.ext4 -q -L foreign /dev/disk/by-id/virtio-disk2-part5
+fi
+echo "partitioned: $(lsblk -n -r -o NAME /dev/vdb /dev/vdc | tr "\n" " ")"

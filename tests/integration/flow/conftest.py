@@ -19,6 +19,7 @@ import pytest
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
+
 def _collection_root():
     # same layout as tests/unit/conftest.py: ansible_collections/isplab/infra -> this tree
     root = os.path.join(tempfile.gettempdir(), 'isplab-unit-collections')

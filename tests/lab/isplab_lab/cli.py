@@ -36,7 +36,11 @@ def _write_yaml(path, data):
 
 
 def cmd_image(args):
+    cached = os.path.exists(image.image_paths()['manifest']) and not args.rebuild
     paths = image.ensure_image(force=args.rebuild)
+    log('base image %s %s' % (paths['key'], 'reused from cache' if cached else 'built'))
+    if args.prune:
+        image.prune_other_images()
     print(json.dumps(paths, indent=2))
 
 
@@ -133,6 +137,7 @@ def build_parser():
 
     p = sub.add_parser('image', help='build or reuse the cached base image')
     p.add_argument('--rebuild', action='store_true')
+    p.add_argument('--prune', action='store_true', help='delete images of other recipes')
     p.set_defaults(func=cmd_image)
 
     p = sub.add_parser('up', help='boot the VMs of a spec and wait for ssh')

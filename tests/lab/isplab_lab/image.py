@@ -1,5 +1,6 @@
 """Builds and caches the Debian base image (rootfs + kernel + initrd)."""
 
+import fcntl
 import glob
 import inspect
 import json
@@ -49,19 +50,38 @@ def image_paths(key=None):
 def ensure_image(force=False):
     paths = image_paths()
     if not force and os.path.exists(paths['manifest']):
-        log('base image %s cached (%s)' % (paths['key'], paths['dir']))
         return paths
-    build(paths)
-    _prune_other_images(paths['key'])
+    os.makedirs(IMAGES, exist_ok=True)
+    # One build at a time per machine; whoever waited finds the image ready.
+    with open(os.path.join(IMAGES, '.build.lock'), 'w') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if force or not os.path.exists(paths['manifest']):
+            _remove_stale_builds()
+            build(paths)
     return paths
 
 
-def _prune_other_images(keep):
-    """Old recipes' images are only disk space: the cache key says they will not be used again."""
+def _remove_stale_builds():
+    """A killed mmdebstrap leaves its chroot with /proc, /sys and /dev mounted: unmount before deleting."""
     for entry in os.listdir(IMAGES):
         path = os.path.join(IMAGES, entry)
-        if entry != keep and not entry.startswith('build-') and os.path.isdir(path):
-            log('removing image of an older recipe: %s' % entry)
+        if not entry.startswith('build-'):
+            continue
+        with open('/proc/self/mounts') as fh:
+            mounts = [line.split()[1] for line in fh if line.split()[1].startswith(path + '/')]
+        for mount in sorted(mounts, reverse=True):
+            subprocess.run(['umount', '-l', mount], check=False)
+        log('removing interrupted build %s' % entry)
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def prune_other_images():
+    """Deletes images of older recipes (explicit: VMs of a live state dir may still use one as backing file)."""
+    keep = recipe_hash()
+    for entry in os.listdir(IMAGES) if os.path.isdir(IMAGES) else []:
+        path = os.path.join(IMAGES, entry)
+        if entry != keep and os.path.isdir(path):
+            log('removing image of another recipe: %s' % entry)
             shutil.rmtree(path, ignore_errors=True)
 
 

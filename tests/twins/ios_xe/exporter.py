@@ -66,8 +66,9 @@ class Simulation:
                         size = int(item.get('packet_size', 1000))
                         pkts = (self._total_bytes(item, end) // size) - (self._total_bytes(item, start) // size)
                         values = self._values(item, direction, layout)
-                        key = (mname, ifname, direction, tuple(values[t] for _s, t, _o, _z, kw in layout
-                                                                 if ('match ' + kw) in st.record_fields(mon['record'])))
+                        match_fields = st.record_fields(mon['record'])
+                        key_values = tuple(values[t] for _s, t, _o, _z, kw in layout if ('match ' + kw) in match_fields)
+                        key = (mname, ifname, direction, key_values)
                         entry = self.cache.get(key)
                         if entry is None:
                             entry = self.cache[key] = {'first': start, 'last': end, 'bytes': 0, 'packets': 0,

@@ -128,10 +128,14 @@ def main(argv=None):
     parser.add_argument('--origin', type=int, help='unix time of simulated second 0 (default: now, floored to 1800 s)')
     parser.add_argument('--lifetime', type=float, default=900.0)
     parser.add_argument('--parent-pid', type=int)
+    parser.add_argument('--pid-file', help='written at start, removed at exit (for cleanup by pid, never by name)')
     args = parser.parse_args(argv)
 
     with open(args.credentials) as handle:
         creds = json.load(handle)
+    if args.pid_file:
+        with open(args.pid_file, 'w') as handle:
+            handle.write('%d\n' % os.getpid())
     state = RouterState(args.hostname)
     if args.startup_config:
         load_config(state, args.startup_config)
@@ -181,6 +185,8 @@ def main(argv=None):
     stop.set()
     listener.close()
     exporter.join(5)
+    if args.pid_file and os.path.exists(args.pid_file):
+        os.unlink(args.pid_file)
     return 0
 
 

@@ -1,0 +1,138 @@
+"""Every job template's playbook, launched the way AWX launches it, through ansible-runner.
+
+Target: the VM lab when ISPLAB_LAB_STATE names a lab state dir (tests/lab/labctl up ... writes
+inventory.yml there), otherwise every inventory group of inventories/lab/hosts.yml as one host on a local
+connection. Templates run in their default job type, which is check mode for every template that changes
+systems (tests/awx/test_awx_definitions.py guarantees that), so the offline run changes nothing here.
+Asserted per template: ansible-runner's status and rc, and the playbook's own per-host results.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import awx_job
+from awx_spec import load_yaml
+
+REPO = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+CONTROLLER = load_yaml(REPO / "awx" / "vars" / "controller.yml")
+TEMPLATES = load_yaml(REPO / "awx" / "vars" / "job_templates.yml")["isplab_awx_job_templates"]
+LAB_STATE = os.environ.get("ISPLAB_LAB_STATE")
+MODE = "lab" if LAB_STATE else "offline"
+CASES = (load_yaml(Path(__file__).with_name("runner_cases.yml")) or {}).get(MODE) or {}
+
+# Placeholder credential inputs: they reach the playbooks exactly as AWX injects them, but no target
+# in either mode accepts them (the lab routers are twins, the offline targets are local).
+CREDENTIAL_INPUTS = {
+    "isplab lab ssh": {"username": "root"},
+    "isplab IOS device": {"username": "runner-test", "password": "runner-test-password",
+                          "enable_secret": "runner-test-enable"},
+    "isplab PVE API token": {"api_host": "127.0.0.1", "token_id": "root@pam!runnertest",
+                             "token_secret": "00000000-0000-0000-0000-000000000000", "verify_ssl": False},
+    "isplab CIFS share": {"username": "runner-test", "password": "runner-test-password", "domain": "WORKGROUP"},
+}
+
+
+def _run(argv, **kwargs):
+    return subprocess.run(argv, check=True, capture_output=True, text=True, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def ee_home(tmp_path_factory):
+    """A HOME whose ~/.ansible/collections holds isplab.infra installed from its built artifact."""
+    home = tmp_path_factory.mktemp("ee-home")
+    dist = tmp_path_factory.mktemp("dist")
+    _run([str(BIN / "ansible-galaxy"), "collection", "build", "--output-path", str(dist), str(REPO)])
+    (artifact,) = dist.glob("isplab-infra-*.tar.gz")
+    # Outside this checkout (its ansible.cfg would make galaxy think the collection is installed already).
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_")}
+    _run([str(BIN / "ansible-galaxy"), "collection", "install", "--offline", "-p",
+          str(home / ".ansible" / "collections"), str(artifact)], cwd=home, env=dict(clean, HOME=str(home)))
+    assert (home / ".ansible" / "collections" / "ansible_collections" / "isplab" / "infra").is_dir()
+    return home
+
+
+@pytest.fixture(scope="session")
+def project_src(tmp_path_factory):
+    """The project as AWX checks it out: tracked and untracked-but-not-ignored files only."""
+    dest = tmp_path_factory.mktemp("project") / "checkout"
+    files = _run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=REPO).stdout.split("\0")
+    for name in filter(None, files):
+        src = REPO / name
+        if src.is_file():
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest / name)
+    return dest
+
+
+@pytest.fixture(scope="session")
+def inventory_json(tmp_path_factory):
+    """The inventory as AWX stores it after importing the source (ansible-inventory --list --export)."""
+    sources = [REPO / "inventories" / "lab" / "hosts.yml"]
+    if LAB_STATE:
+        sources.append(Path(LAB_STATE) / "inventory.yml")
+    else:
+        groups = json.loads(_run([str(BIN / "ansible-inventory"), "-i", str(sources[0]), "--list"]).stdout)
+        local = {"all": {"children": {
+            g: {"hosts": {g.replace("_", "-") + "-local": {
+                "ansible_connection": "local", "ansible_python_interpreter": sys.executable}}}
+            for g in groups["all"]["children"] if g != "ungrouped"}}}
+        path = tmp_path_factory.mktemp("inventory") / "local.json"
+        path.write_text(json.dumps(local))
+        sources = [path]
+    argv = [str(BIN / "ansible-inventory"), "--list", "--export"]
+    for source in sources:
+        argv += ["-i", str(source)]
+    return json.loads(_run(argv).stdout)
+
+
+def _target(inventory, group):
+    hosts = inventory.get(group, {}).get("hosts", [])
+    assert hosts, "no host in group %s of the %s inventory" % (group, MODE)
+    host = hosts[0]
+    return host, dict(inventory["_meta"]["hostvars"].get(host, {}), inventory_hostname=host)
+
+
+def test_awx_refuses_a_raid_launch_without_typed_answers():
+    (raid,) = [t for t in TEMPLATES if t["playbook"] == "playbooks/root_raid1.yml"]
+    with pytest.raises(awx_job.LaunchRefused) as refused:
+        awx_job.survey_extra_vars(raid, {})
+    assert refused.value.args[0] == {"variables_needed_to_start": [
+        "'root_raid1_disk1' value missing", "'root_raid1_disk2' value missing",
+        "'root_raid1_confirm_node' value missing"]}
+
+
+@pytest.mark.parametrize("template", TEMPLATES, ids=lambda t: t["name"])
+def test_job_template_runs_like_awx(template, tmp_path, monkeypatch, ee_home, project_src, inventory_json):
+    # ansible-runner starts from os.environ: drop what `make` exports so only AWX's variables apply.
+    for key in [k for k in os.environ if k.startswith("ANSIBLE_")]:
+        monkeypatch.delenv(key)
+    case = CASES.get(template["name"], {})
+    limit, answers = None, dict(case.get("answers", {}))
+    if "target_group" in case:
+        limit, facts = _target(inventory_json, case["target_group"])
+        answers = {k: v.format(**facts) if isinstance(v, str) else v for k, v in answers.items()}
+    pdd = awx_job.prepare(tmp_path, template, controller=CONTROLLER, project_src=project_src,
+                          inventory_json=inventory_json, ee_home=ee_home,
+                          credential_inputs=CREDENTIAL_INPUTS, answers=answers, limit=limit)
+    runner = awx_job.run(pdd, template)
+    stdout = (pdd / "artifacts").glob("*/stdout")
+    log = "\n".join(p.read_text() for p in stdout)[-6000:]
+    failures = awx_job.failed_task_messages(runner)
+    expected = case.get("status", "successful")
+    assert (runner.status, runner.rc != 0) == (expected, expected != "successful"), log
+    stats = runner.stats or {}
+    touched = set(stats.get("processed", {}))
+    assert touched, "the playbook ran on no host at all:\n" + log
+    if expected == "successful":
+        assert failures == [] and not stats.get("dark"), log
+    else:
+        assert any(case["failed_msg"] in msg for _host, _task, msg in failures), (failures, log)
+        # The refusal must come before any change: nothing reported changed on any host.
+        assert not stats.get("changed"), log

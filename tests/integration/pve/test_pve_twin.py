@@ -1,0 +1,158 @@
+"""pve_verify and proxmoxer against the PVE API twin (HTTPS on 127.0.0.1, API token auth).
+
+The twin answers the Ceph endpoints from output captured on a real Ceph 16.2 node
+(tests/unit/fixtures/ceph/two_osds and osd1_down); see docs/ceph.md.
+"""
+
+import json
+import os
+import subprocess
+import tempfile
+
+import pytest
+from proxmoxer import ProxmoxAPI
+from proxmoxer.core import ResourceException
+
+from conftest import REPO, TOKEN
+
+NODE = 'cephnode1'
+DISKS = ['/dev/disk/by-id/virtio-disk1', '/dev/disk/by-id/virtio-disk2']
+
+
+def api(twin, secret=TOKEN['secret'], verify=None):
+    return ProxmoxAPI('127.0.0.1', port=twin.port, user=TOKEN['user'], token_name=TOKEN['token_id'],
+                      token_value=secret, verify_ssl=twin.ca if verify is None else verify, timeout=10)
+
+
+def run_verify(twin, **overrides):
+    """Runs pve_verify through ansible-playbook; returns (task result, full output text)."""
+    variables = {'twin_port': twin.port, 'twin_token_id': TOKEN['token_id'], 'twin_token_secret': TOKEN['secret'],
+                 'twin_ca': twin.ca, 'twin_node': NODE, 'twin_expected_osd_count': 2, 'twin_expected_disks': DISKS}
+    variables.update(overrides)
+    variables = dict((k, v) for k, v in variables.items() if v is not None)
+    fd, path = tempfile.mkstemp(suffix='.json', dir=twin.workdir)
+    with os.fdopen(fd, 'w') as handle:
+        json.dump(variables, handle)
+    env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK='json', ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, 'build', 'collections'),
+               ANSIBLE_CONFIG=os.path.join(REPO, 'ansible.cfg'))
+    playbook = os.path.join(REPO, 'tests', 'integration', 'pve', 'pve_verify.yml')
+    try:
+        proc = subprocess.run([os.path.join(REPO, '.venv', 'bin', 'ansible-playbook'), '-i', 'localhost,', '-c', 'local',
+                               playbook, '-e', '@' + path], cwd=REPO, env=env, capture_output=True, text=True,
+                              timeout=120)
+    finally:
+        os.unlink(path)
+    output = proc.stdout + proc.stderr
+    report = json.loads(proc.stdout)
+    result = report['plays'][0]['tasks'][0]['hosts']['localhost']
+    return result, output
+
+
+def failed_names(result):
+    return [c['check'] for c in result['failed_checks']]
+
+
+def test_proxmoxer_reads_the_published_shapes(twin):
+    twin.control()
+    client = api(twin)
+    status = client.cluster.status.get()
+    assert [e['type'] for e in status] == ['cluster', 'node']
+    assert status[1]['name'] == NODE and status[1]['online'] == 1
+    ceph = client.nodes(NODE).ceph.status.get()
+    assert ceph['osdmap']['num_up_osds'] == 2
+    assert client.cluster.ceph.status.get() == ceph
+    tree = client.nodes(NODE).ceph.osd.get()
+    host = tree['root']['children'][0]['children'][0]
+    assert (host['type'], host['name']) == ('host', NODE)
+    assert sorted((o['name'], o['status'], o['in'], o['host']) for o in host['children']) == [
+        ('osd.0', 'up', 1, NODE), ('osd.1', 'up', 1, NODE)]
+    disks = client.nodes(NODE).disks.list.get(**{'include-partitions': 1})
+    parts = dict((d['devpath'], d) for d in disks if d.get('parent'))
+    # PVE renders a Ceph-owned osdid as a string, an unused one as the number -1
+    assert parts['/dev/vdb4']['osdid'] == '0' and parts['/dev/vdb4']['used'] == 'LVM'
+    assert parts['/dev/vdc3']['osdid'] == -1 and 'used' not in parts['/dev/vdc3']
+    assert parts['/dev/vdc5']['used'] == 'ext4'
+    assert parts['/dev/vdb1']['used'] == 'BIOS boot'
+    whole = dict((d['devpath'], d) for d in client.nodes(NODE).disks.list.get())
+    assert whole['/dev/vdc']['osdid-list'] == ['1'] and whole['/dev/vdc']['used'] == 'partitions'
+    assert '/dev/vdc4' not in whole
+
+
+def test_wrong_token_is_a_401(twin):
+    twin.control()
+    with pytest.raises(ResourceException) as err:
+        api(twin, secret='not-the-secret').cluster.status.get()
+    assert err.value.status_code == 401
+
+
+def test_certificate_is_verified(twin):
+    twin.control()
+    with pytest.raises(Exception) as err:
+        api(twin, verify=True).cluster.status.get()
+    assert 'CERTIFICATE_VERIFY_FAILED' in str(err.value)
+
+
+def test_pve_verify_passes_on_the_healthy_cluster(twin):
+    twin.control()
+    result, output = run_verify(twin)
+    assert result.get('failed') is not True, result['msg']
+    assert result['msg'] == 'all 9 checks passed'
+    assert [o['name'] for o in result['pve']['node_osds']] == ['osd.0', 'osd.1']
+    assert result['commands'][0] == 'GET /api2/json/cluster/status'
+    assert TOKEN['secret'] not in output
+
+
+def test_pve_verify_reads_ceph_through_the_cluster_endpoint(twin):
+    twin.control()
+    result, _output = run_verify(twin, twin_ceph_status_source='cluster')
+    assert result['msg'] == 'all 9 checks passed'
+    assert 'GET /api2/json/cluster/ceph/status' in result['commands']
+
+
+def test_pve_verify_reports_lost_quorum(twin):
+    twin.control(quorate=False, extra_nodes=[{'name': 'pve2', 'online': False}, {'name': 'pve3', 'online': False}])
+    result, _output = run_verify(twin)
+    assert result['failed'] is True
+    assert result['failed_checks'] == [{'check': 'cluster_quorum', 'ok': False,
+                                        'problem': 'cluster isplab is not quorate'}]
+    assert result['pve']['cluster']['nodes'] == {NODE: True, 'pve2': False, 'pve3': False}
+
+
+def test_pve_verify_reports_a_down_osd(twin):
+    twin.control(snapshot='osd1_down')
+    result, _output = run_verify(twin)
+    assert result['failed'] is True
+    problems = dict((c['check'], c['problem']) for c in result['failed_checks'])
+    assert sorted(problems) == ['ceph_health', 'ceph_host_osds_up_in', 'ceph_osds_up_in']
+    assert problems['ceph_osds_up_in'] == '2 OSDs, 1 up, 2 in'
+    assert problems['ceph_host_osds_up_in'] == 'cephnode1: osd.1 down/in'
+    assert problems['ceph_health'].startswith('Ceph reports HEALTH_WARN (OSD_DOWN: 1 osds down')
+
+
+def test_pve_verify_wrong_token_fails_without_leaking_it(twin):
+    twin.control()
+    wrong = 'ffffffff-0000-4000-8000-123456789abc'
+    result, output = run_verify(twin, twin_token_secret=wrong)
+    assert result['failed'] is True
+    assert result['msg'] == ('PVE API at https://127.0.0.1:%d refused token root@pam!isplab (401 authentication '
+                             'failure): check api_user, api_token_id and api_token_secret' % twin.port)
+    assert wrong not in output
+
+
+def test_pve_verify_refuses_an_unverified_certificate(twin):
+    twin.control()
+    result, _output = run_verify(twin, twin_ca=None)
+    assert result['failed'] is True
+    assert result['msg'].startswith('PVE API at https://127.0.0.1:%d: TLS verification failed (' % twin.port)
+    assert result['msg'].endswith("pass ca_path with the node's CA, or validate_certs=false for a throw-away "
+                                  "lab certificate")
+
+
+def test_pve_verify_counts_the_node_osds(twin):
+    twin.control()
+    result, _output = run_verify(twin, twin_expected_osd_count=3,
+                                 twin_expected_disks=DISKS + ['/dev/disk/by-id/virtio-disk3'])
+    problems = dict((c['check'], c['problem']) for c in result['failed_checks'])
+    assert problems == {
+        'node_osd_count': 'node cephnode1 has 2 OSDs in the CRUSH map (osd.0, osd.1), expected 3',
+        'node_disks_present': 'node cephnode1 does not list /dev/disk/by-id/virtio-disk3'}

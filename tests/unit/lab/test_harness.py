@@ -1,0 +1,94 @@
+"""The lab harness composes qemu command lines and inventories from a spec (no VM started here)."""
+
+import os
+import sys
+
+import pytest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', '..', 'lab'))
+
+from isplab_lab import image, vm  # noqa: E402  (path set above)
+from isplab_lab.common import LabError  # noqa: E402
+
+
+@pytest.fixture
+def lab(tmp_path, monkeypatch):
+    fake = {'key': 'k', 'dir': str(tmp_path), 'rootfs': '/img/rootfs.raw', 'kernel': '/img/vmlinuz',
+            'initrd': '/img/initrd.img', 'manifest': '/img/manifest.json'}
+    monkeypatch.setattr(image, 'ensure_image', lambda force=False: fake)
+    monkeypatch.setattr(vm, 'accel', lambda: 'tcg')
+    monkeypatch.setattr(vm.Lab, '_prepare_files', lambda self, name: fake)
+    return vm.Lab(str(tmp_path / 'state'))
+
+
+SPEC = [
+    {'name': 'a', 'memory': 512, 'disks': [{'name': 'disk1', 'size': '2G'}, {'name': 'seed', 'source': 'base'}],
+     'links': [{'name': 'lan', 'peer': 'b'}], 'forwards': [{'proto': 'udp', 'guest': 9995}]},
+    {'name': 'b', 'boot': 'disk', 'firmware': 'uefi', 'disks': [{'name': 'd1'}, {'name': 'd2'}],
+     'links': [{'name': 'lan', 'peer': 'a'}]},
+]
+
+
+def _arg_after(cmd, flag, contains):
+    return [cmd[i + 1] for i, c in enumerate(cmd[:-1]) if c == flag and contains in cmd[i + 1]]
+
+
+def test_links_are_crossed_udp_ports(lab):
+    lab.define(SPEC)
+    a_link = lab.vms['a']['links'][0]
+    b_link = lab.vms['b']['links'][0]
+    assert a_link['local_port'] == b_link['peer_port']
+    assert b_link['local_port'] == a_link['peer_port']
+    netdev = _arg_after(lab.qemu_command('a'), '-netdev', 'socket')[0]
+    assert netdev == 'socket,id=link1,udp=127.0.0.1:%d,localaddr=127.0.0.1:%d' % (
+        a_link['peer_port'], a_link['local_port'])
+
+
+def test_kernel_boot_root_first_and_seed_read_only(lab):
+    lab.define(SPEC)
+    cmd = lab.qemu_command('a')
+    drives = _arg_after(cmd, '-drive', 'file=')
+    assert drives[0].startswith('file=') and 'root.qcow2' in drives[0]
+    assert any('/img/rootfs.raw' in d and 'readonly=on' in d for d in drives)
+    assert 'root=/dev/disk/by-id/virtio-isplab-root' in cmd[cmd.index('-append') + 1]
+    assert 'hostfwd=udp:127.0.0.1:%d-:9995' % lab.vms['a']['forward_ports']['udp_9995'] in \
+        _arg_after(cmd, '-netdev', 'user')[0]
+
+
+def test_disk_boot_uses_bootindex_and_ovmf(lab):
+    lab.define(SPEC)
+    cmd = lab.qemu_command('b')
+    assert '-kernel' not in cmd
+    devices = _arg_after(cmd, '-device', 'virtio-blk-pci')
+    assert devices[0].endswith('serial=d1,bootindex=1')
+    assert devices[1].endswith('serial=d2,bootindex=2')
+    assert any('OVMF_CODE' in d for d in _arg_after(cmd, '-drive', 'pflash'))
+
+
+def test_subset_of_disks(lab):
+    lab.define(SPEC)
+    lab.vms['b']['attached_disks'] = ['d2']
+    devices = _arg_after(lab.qemu_command('b'), '-device', 'virtio-blk-pci')
+    assert devices == ['virtio-blk-pci,drive=drive-d2,serial=d2,bootindex=1']
+
+
+def test_one_sided_link_is_refused(lab):
+    with pytest.raises(LabError, match='link lan between a and b must be declared on both VMs'):
+        lab.define([dict(SPEC[0]), {'name': 'b'}])
+
+
+def test_inventory_and_instance_config(lab):
+    lab.define(SPEC)
+    inv = lab.inventory()['all']['hosts']
+    assert inv['a']['ansible_host'] == '127.0.0.1'
+    assert inv['a']['lab_disks']['disk1'] == '/dev/disk/by-id/virtio-disk1'
+    assert {i['instance'] for i in lab.instance_config()} == {'a', 'b'}
+
+
+def test_reap_only_matches_our_marker(monkeypatch):
+    cmdlines = {10: [b'qemu-system-x86_64', b'-name', b'isplab-lab:/s:a'],
+                11: [b'qemu-system-x86_64', b'-name', b'someone-else'],
+                12: [b'bash']}
+    monkeypatch.setattr(vm, '_cmdline_of', lambda pid: cmdlines.get(pid, []))
+    assert vm._is_ours(10) and not vm._is_ours(11) and not vm._is_ours(12)
+    assert vm._is_ours(10, '/s', 'a') and not vm._is_ours(10, '/s', 'b')

@@ -1,0 +1,50 @@
+import os
+
+from ansible_collections.isplab.infra.plugins.module_utils.checks import CheckList
+from ansible_collections.isplab.infra.plugins.modules import flow_monitor_verify
+
+FIX = os.path.join(os.path.dirname(__file__), '..', '..', 'fixtures', 'ios_xe')
+
+
+def outputs(prefix):
+    names = {'record': 'show_flow_record', 'templates': 'show_flow_exporter_templates',
+             'monitor': 'show_flow_monitor', 'running': 'running_section_flow'}
+    result = {}
+    for key, name in names.items():
+        with open(os.path.join(FIX, '%s_%s.txt' % (prefix, name))) as handle:
+            result[key] = handle.read()
+    return result
+
+
+ATTACH_OUT = {'interface': 'GigabitEthernet1', 'monitor': 'asn', 'family': 'ipv4', 'direction': 'output'}
+
+
+def test_field_config_fails_with_each_reason():
+    checks = CheckList()
+    flow_monitor_verify.evaluate(checks, outputs('field'), [], [ATTACH_OUT], 300)
+    problems = [c['problem'] for c in checks.failed]
+    where = 'template 256 of monitor asn (exporter nfcapd)'
+    assert problems == [
+        'monitor as is not configured',  # the dangling `ipv6 flow monitor as input`
+        'active timeout 1800 s is not below the collector interval of 300 s: sums land in a later file as spikes',
+        'update timeout 1800 s is not below the collector interval of 300 s: sums land in a later file as spikes',
+        '%s: source AS is 2 bytes; 4-byte ASNs arrive as 23456: use 4-octet' % where,
+        '%s: destination AS is 2 bytes; 4-byte ASNs arrive as 23456: use 4-octet' % where,
+        '%s: bytes counter is 4 bytes; it caps at 4294967295: use a long counter' % where,
+        '%s: packets counter is 4 bytes; it caps at 4294967295: use a long counter' % where,
+        'interface GigabitEthernet1 lacks "ip flow monitor asn output"',
+    ]
+
+
+def test_fixed_config_passes_for_both_exporters():
+    checks = CheckList()
+    templates = flow_monitor_verify.evaluate(checks, outputs('fixed'), ['asn'], [ATTACH_OUT], 300)
+    assert checks.failed == []
+    assert sorted(t['exporter'] for t in templates) == ['backup', 'nfcapd']
+    assert len([c for c in checks.results if 'counter size' in c['check']]) == 4
+
+
+def test_missing_monitor_is_reported():
+    checks = CheckList()
+    flow_monitor_verify.evaluate(checks, outputs('fixed'), ['nope'], [], 300)
+    assert [c['problem'] for c in checks.failed] == ['monitor nope is not configured']
