@@ -12,8 +12,9 @@ export STAGE_LOG := $(CURDIR)/build/stages.tsv
 STAGE := tests/tools/stage
 LABCTL := tests/lab/labctl
 
-# Every role's scenario; `make test` runs all of them, in this order.
+# Every role's scenario; `make test` runs all of them, longest first, MOLECULE_LANES at a time.
 MOLECULE_SCENARIOS ?= default
+MOLECULE_LANES ?= 2
 
 .PHONY: help bootstrap venv collection lock unit sanity lint molecule test lab lab-down image build docs clean reap
 
@@ -66,15 +67,19 @@ molecule: collection
 test:
 	rm -f $(STAGE_LOG); mkdir -p build
 	rc=0
-	$(STAGE) bootstrap $(MAKE) --no-print-directory bootstrap venv collection || rc=1
-	[ $$rc -ne 0 ] || $(STAGE) reap-leftovers $(LABCTL) reap || rc=1
-	[ $$rc -ne 0 ] || $(STAGE) unit $(MAKE) --no-print-directory unit || rc=1
-	[ $$rc -ne 0 ] || $(STAGE) sanity $(MAKE) --no-print-directory sanity || rc=1
-	[ $$rc -ne 0 ] || $(STAGE) ansible-lint $(MAKE) --no-print-directory lint || rc=1
-	[ $$rc -ne 0 ] || $(STAGE) image $(LABCTL) image || rc=1
-	for s in $(MOLECULE_SCENARIOS); do
-	  [ $$rc -ne 0 ] || $(STAGE) molecule:$$s $(BIN)/molecule test -s $$s || rc=1
-	done
+	stage() { [ $$rc -ne 0 ] || $(STAGE) "$$@" || rc=1; }
+	stage bootstrap $(MAKE) --no-print-directory bootstrap venv collection
+	stage reap-leftover-vms $(LABCTL) reap
+	stage unit $(MAKE) --no-print-directory unit
+	stage sanity $(MAKE) --no-print-directory sanity
+	stage ansible-lint $(MAKE) --no-print-directory lint
+	stage changelog-lint $(BIN)/antsibull-changelog lint
+	stage bridges-testbed $(BIN)/pytest -q -p no:cacheprovider -m bridges tests/integration/bridges
+	stage flow-twin $(BIN)/pytest -q -p no:cacheprovider -m flow_twin tests/integration/flow
+	stage awx-definitions $(BIN)/pytest -q -p no:cacheprovider tests/awx/test_awx_definitions.py tests/awx/test_ee.py
+	stage packaging $(BIN)/pytest -q -p no:cacheprovider tests/packaging
+	stage image $(LABCTL) image
+	stage molecule tests/tools/molecule-lanes $(MOLECULE_LANES) $(MOLECULE_SCENARIOS)
 	$(STAGE) --summary
 	exit $$rc
 

@@ -229,4 +229,3 @@ def plan_partitions(requested, discover_type, resolved, block_devices, existing_
     if problems:
         raise CephError('; '.join(problems))
     return plan
-

@@ -4,8 +4,9 @@
 """Read nfcapd files through nfdump 1.7 and aggregate them per AS and time slot.
 
 nfdump is always run through the collection's CommandRunner.  Its JSON
-output (``-o json``) is the parsed format: it names every field, and an empty
-selection prints nothing at all (not ``[]``).  Timestamps in that output are
+output (``-o json``) is the parsed format: it names every field; a filter that
+matches nothing prints nothing at all, and a file without flows prints
+``No matching flows`` between the brackets.  Timestamps in that output are
 local time of the host running nfdump, so they are converted with the same
 host's ``time.mktime``.
 """
@@ -41,8 +42,9 @@ def _epoch(stamp):
 
 def parse_json(text):
     """Flows from ``nfdump -o json``: a list of dicts with the fields the verifiers compare."""
-    text = text.strip()
-    if not text:
+    # An empty file prints "[", "No matching flows", "]": not JSON, and no flows.
+    text = '\n'.join(line for line in text.splitlines() if line.strip() != 'No matching flows').strip()
+    if not text or text.replace('[', '').replace(']', '').strip() == '':
         return []
     try:
         raw = json.loads(text)

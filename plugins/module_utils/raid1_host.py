@@ -10,6 +10,7 @@ __metaclass__ = type
 import glob
 import json
 import os
+import re
 import time
 
 from ansible_collections.isplab.infra.plugins.module_utils import gpt, lvm, mdraid
@@ -139,6 +140,16 @@ def inspect(module, runner, params):
     return state
 
 
+def efi_labels(listing):
+    """Labels of ``efibootmgr`` boot entries; efibootmgr 17 appends the device path after a tab."""
+    labels = []
+    for line in listing.splitlines():
+        match = re.match(r'^Boot[0-9A-Fa-f]{4}\*? (.*)$', line)
+        if match:
+            labels.append(match.group(1).split('\t')[0].strip())
+    return labels
+
+
 class Executor:
     """Carries out planned ops; named ops are resolved against the live state when they run."""
 
@@ -205,7 +216,7 @@ class Executor:
 
     def efi_entry(self, disk, label):
         listing = self.runner.run(['efibootmgr']).stdout
-        if any(line.split(None, 1)[-1].strip() == label for line in listing.splitlines() if line.startswith('Boot0')):
+        if label in efi_labels(listing):
             return
         self.runner.run(['efibootmgr', '--create', '--disk', disk, '--part', '2', '--label', label,
                          '--loader', '\\EFI\\debian\\grubx64.efi'], changes=True)

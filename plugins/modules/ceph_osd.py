@@ -22,7 +22,7 @@ description:
     RAM by the rule in O(memory_ram_fraction), or to O(osd_memory_target).
   - Does not wait for new OSDs to come up; the C(isplab.infra.ceph_osd) role does that with progress output.
 version_added: 0.1.0
-author: isplab.infra contributors
+author: isplab.infra contributors (@isplab)
 options:
   partitions:
     description:
@@ -77,9 +77,12 @@ options:
 attributes:
   check_mode:
     support: full
+    description: Reads the node and lists the ceph-volume and ceph commands it would run, without running them.
   diff_mode:
     support: full
+    description: Shows partition -> OSD id (V(new) for a planned OSD) and the memory target before and after.
   platform:
+    support: full
     platforms: debian
     description: A Ceph node with C(ceph-volume), C(ceph), C(lsblk) and C(wipefs), and an admin keyring.
 notes:

@@ -22,8 +22,7 @@ description:
     absolute paths, no password or managed setting in O(extra_options)).
   - The module never reads the credentials file; write it beforehand (mode 0600, owner root),
     for example with M(ansible.builtin.template) and C(no_log).
-author:
-  - isplab.infra contributors
+author: isplab.infra contributors (@isplab)
 options:
   path:
     description: Absolute mount point.
@@ -109,17 +108,18 @@ options:
 attributes:
   check_mode:
     support: full
+    description: Validates and plans (fstab, umount/mount, automount) without changing anything.
   diff_mode:
     support: full
-    details: The fstab entry, the compared live options and whether the share is mounted.
+    description: The fstab entry, the compared live options and whether the share is mounted.
   platform:
     platforms: posix
-    details: Linux with the cifs kernel client and cifs-utils (mount.cifs).
+    support: full
+    description: Linux with the cifs kernel client and cifs-utils (mount.cifs).
 notes:
   - Remounting is umount followed by mount, so open files on the mount make it fail.
 seealso:
   - module: isplab.infra.cifs_mount_verify
-  - role: isplab.infra.cifs_mount
 '''
 
 EXAMPLES = r'''

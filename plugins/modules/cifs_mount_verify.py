@@ -20,8 +20,7 @@ description:
     (3 with upstream fix f2caf901c1b7, 2 before) and the resulting detection time.
   - Changes nothing. For O(mounts[].automount=true) it lists the mount point first, which triggers the
     systemd automount.
-author:
-  - isplab.infra contributors
+author: isplab.infra contributors (@isplab)
 options:
   mounts:
     description: The declared mounts.
@@ -85,12 +84,14 @@ options:
 attributes:
   check_mode:
     support: full
-    details: Read-only; runs the same in check mode.
+    description: Read-only; runs the same in check mode.
   diff_mode:
     support: none
+    description: Changes nothing, so there is nothing to diff.
   platform:
     platforms: posix
-    details: Linux with the cifs kernel client; reading DebugData needs root.
+    support: full
+    description: Linux with the cifs kernel client; reading DebugData needs root.
 '''
 
 EXAMPLES = r'''
@@ -132,7 +133,7 @@ mounts:
     instance: {description: Reconnect Instance counter of the connection (1 = never reconnected)., type: int}
     reconnects: {description: Instance - 1., type: int}
     multiplier: {description: Dead-server multiplier., type: int}
-    detection_seconds: {description: multiplier x echo_interval, the deadline the kernel logs., type: int}
+    detection_seconds: {description: "multiplier x echo_interval: the deadline the kernel logs.", type: int}
     detection_latest_seconds:
       description: The deadline rounded up to the next 7 s socket read timeout, when the check actually runs.
       type: int

@@ -20,7 +20,7 @@ description:
     should have); C(node_disks_present) and C(node_osds_on_disks) (C(/nodes/{node}/disks/list))."
   - Changes nothing.
 version_added: 0.1.0
-author: isplab.infra contributors
+author: isplab.infra contributors (@isplab)
 requirements:
   - proxmoxer >= 2.0
   - requests
@@ -89,9 +89,12 @@ options:
 attributes:
   check_mode:
     support: full
+    description: Only reads; runs the same in check mode.
   diff_mode:
     support: none
+    description: Changes nothing, so there is nothing to diff.
   platform:
+    support: full
     platforms: all
     description: Runs wherever proxmoxer is installed, usually the controller (C(delegate_to) localhost).
 '''

@@ -16,7 +16,7 @@ description:
     no PV read from a raw member, mdadm.conf lists the array, the initramfs contains mdadm and the array,
     GRUB boot code on both disks, partition types as intended.
 version_added: 0.1.0
-author: isplab.infra contributors
+author: isplab.infra contributors (@isplab)
 options:
   disk1:
     description: First disk (C(/dev/disk/by-id) names are resolved).
@@ -60,8 +60,11 @@ attributes:
     description: Reads only.
   diff_mode:
     support: none
+    description: Reads only; there is nothing to diff.
   platform:
-    platforms: [debian]
+    support: full
+    platforms: debian
+    description: Debian/Proxmox VE with mdadm, lvm2, gdisk and initramfs-tools; UEFI ESPs are mounted read-only to look.
 '''
 
 EXAMPLES = r'''
@@ -112,7 +115,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.isplab.infra.plugins.module_utils import gpt, lvm, mdraid
 from ansible_collections.isplab.infra.plugins.module_utils.checks import CheckList
 from ansible_collections.isplab.infra.plugins.module_utils.raid1_host import (
-    MDADM_CONF, esp_mount_source, lvm_reports, read_text)
+    MDADM_CONF, esp_mount_source, read_text)
 from ansible_collections.isplab.infra.plugins.module_utils.runner import CommandRunner
 
 

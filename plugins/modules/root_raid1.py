@@ -27,7 +27,7 @@ description:
     I(allow_wipe_disk2)), is too small, is disk 1, when the VG or PV is not as declared, when the md device
     exists with other members, or when the used extents would not fit on the md member.
 version_added: 0.1.0
-author: isplab.infra contributors
+author: isplab.infra contributors (@isplab)
 options:
   disk1:
     description: Disk holding the PV of I(vg) today (partition 3). C(/dev/disk/by-id) names are resolved.
@@ -77,7 +77,8 @@ attributes:
     support: partial
     description: Shows changes to the managed lvm.conf block, the mdadm.conf ARRAY lines and sync_speed_min.
   platform:
-    platforms: [debian]
+    support: full
+    platforms: debian
     description: Debian/Proxmox VE with mdadm, lvm2, gdisk, grub and initramfs-tools.
 notes:
   - With metadata 0.90 each raw member looks like a plain partition holding the PV; the module therefore

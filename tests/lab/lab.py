@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """`make lab`: boot the lab of inventories/lab, converge site.yml, run verify.yml, write the HTML report.
 
 Test-only orchestration around tests/lab/labctl; not part of the built collection.
@@ -9,6 +8,8 @@ import datetime
 import html
 import json
 import os
+import secrets
+import signal
 import subprocess
 import sys
 import time
@@ -19,10 +20,14 @@ REPORT = os.path.join(REPO, 'build', 'lab-report')
 LABCTL = os.path.join(REPO, 'tests', 'lab', 'labctl')
 LAB_INVENTORY = os.path.join(REPO, 'inventories', 'lab', 'hosts.yml')
 LAB_SPEC = os.path.join(REPO, 'inventories', 'lab', 'lab-vms.yml')
+LAB_VARS = os.path.join(STATE, 'lab-vars.yml')
+TWIN_DIR = os.path.join(STATE, 'twin')
+# The twin serves as lab router for at most this long, then exits by itself.
+TWIN_LIFETIME = 6 * 3600
 
 # One report section per capability, in the order of playbooks/site.yml.
 CAPABILITIES = [
-    ('lab', 'Lab VMs (smoke)', 'playbooks/verify_lab.yml'),
+    ('lab', 'Lab VMs (baseline)', 'playbooks/verify_lab.yml'),
     ('root_raid1', 'Proxmox root LVM on mdadm RAID1', 'playbooks/verify_root_raid1.yml'),
     ('ceph', 'Ceph OSDs and PVE API health', 'playbooks/verify_ceph.yml'),
     ('l2_bridge', 'Bridges with uplink ports (netgraph and Linux)', 'playbooks/verify_l2_bridge.yml'),
@@ -45,18 +50,67 @@ def _run(argv, log_name):
     return rc, round(time.time() - started, 1), log_path
 
 
+def _write_private(path, data):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, 'w') as fh:
+        json.dump(data, fh, indent=2)
+
+
+def _start_twin():
+    """The IOS-XE twin (tests/twins/ios_xe) plays the lab router on 127.0.0.1."""
+    _stop_twin()
+    creds = {'username': 'lab', 'password': secrets.token_urlsafe(16), 'secret': secrets.token_urlsafe(16)}
+    _write_private(os.path.join(TWIN_DIR, 'creds.json'), creds)
+    port_file = os.path.join(TWIN_DIR, 'port')
+    if os.path.exists(port_file):
+        os.unlink(port_file)
+    with open(os.path.join(TWIN_DIR, 'twin.log'), 'w') as log:
+        subprocess.Popen([sys.executable, '-m', 'tests.twins.ios_xe.server',
+                          '--credentials', os.path.join(TWIN_DIR, 'creds.json'), '--port-file', port_file,
+                          '--pid-file', os.path.join(TWIN_DIR, 'pid'),
+                          '--save-to', os.path.join(TWIN_DIR, 'startup-config'),
+                          '--lifetime', str(TWIN_LIFETIME)],
+                         cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    for _ in range(300):
+        if os.path.exists(port_file) and open(port_file).read().strip():
+            return creds, int(open(port_file).read().strip())
+        time.sleep(0.2)
+    raise SystemExit('the IOS-XE twin did not start; see %s' % os.path.join(TWIN_DIR, 'twin.log'))
+
+
+def _stop_twin():
+    try:
+        pid = int(open(os.path.join(TWIN_DIR, 'pid')).read().strip())
+        os.kill(pid, signal.SIGTERM)
+    except (OSError, ValueError):
+        pass
+
+
 def cmd_up(_args):
-    subprocess.run([LABCTL, 'image'], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run([LABCTL, 'image'], check=True)
     subprocess.run([LABCTL, 'up', '--state', STATE, '--spec', LAB_SPEC], check=True)
+    with open(os.path.join(STATE, 'inventory.yml')) as fh:
+        hosts = json.load(fh)['all']['hosts']
+    creds, port = _start_twin()
+    cifs_password = secrets.token_urlsafe(16)
+    # Extra vars from a 0600 file: secrets stay off command lines and out of the repository.
+    _write_private(LAB_VARS, {
+        'lab_twin_port': port, 'lab_twin_username': creds['username'],
+        'lab_twin_password': creds['password'], 'lab_twin_secret': creds['secret'],
+        'lab_flows_udp_port': hosts['lab-flows']['lab_forwards']['udp_9995'],
+        'lab_cifs_password': cifs_password, 'cifs_test_password': cifs_password,
+    })
 
 
 def cmd_down(_args):
+    _stop_twin()
     subprocess.run([LABCTL, 'down', '--state', STATE], check=False)
 
 
 def _playbook(name, extra=None):
     argv = [os.path.join(sys.prefix, 'bin', 'ansible-playbook'), '-i', LAB_INVENTORY,
-            '-i', os.path.join(STATE, 'inventory.yml'), name]
+            '-i', os.path.join(STATE, 'inventory.yml'), '-e', '@' + LAB_VARS, name]
     for key, value in (extra or {}).items():
         argv += ['-e', '%s=%s' % (key, value)]
     return argv
@@ -68,8 +122,11 @@ def cmd_converge_and_report(_args):
     for stale in os.listdir(data_dir):
         os.unlink(os.path.join(data_dir, stale))
     steps = []
-    rc, secs, log = _run(_playbook('playbooks/site.yml'), 'site.log')
-    steps.append(('converge playbooks/site.yml', rc, secs, log))
+    rc, secs, log = _run(_playbook('tests/lab/prepare.yml'), 'prepare.log')
+    steps.append(('prepare the lab (tests/lab/prepare.yml)', rc, secs, log))
+    if rc == 0:
+        rc, secs, log = _run(_playbook('playbooks/site.yml'), 'site.log')
+        steps.append(('converge playbooks/site.yml', rc, secs, log))
     rc_v, secs, log = _run(_playbook('playbooks/verify.yml', {'lab_report_dir': data_dir}), 'verify.log')
     steps.append(('verify playbooks/verify.yml', rc_v, secs, log))
     path = write_report(data_dir, steps)

@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 """Outage probe, run inside the lab VM (test-only).
 
 Writes a file on the mount, freezes the smbd children that serve the kernel

@@ -10,14 +10,14 @@ now() { date +%s.%N; }
 cleanup() {
   vgremove -q -f bench >/dev/null 2>&1 || true
   mdadm --stop /dev/md9 >/dev/null 2>&1 || true
-  for p in $a $b; do mdadm --zero-superblock $p >/dev/null 2>&1 || true; wipefs -a -q $p || true; done
+  for p in "$a" "$b"; do mdadm --zero-superblock "$p" >/dev/null 2>&1 || true; wipefs -a -q "$p" || true; done
 }
 trap cleanup EXIT
-t0=$(now); dd if=$a of=$b bs=4M count=$((size_mib / 4)) iflag=direct oflag=direct status=none; t1=$(now)
-pvcreate -q $a $b; vgcreate -q bench $a $b; lvcreate -q -y -n data -L ${size_mib}M bench $a
-t2=$(now); pvmove $a $b >/dev/null; t3=$(now)
-vgremove -q -f bench; pvremove -q $a $b
-mdadm --create /dev/md9 --run --metadata=0.90 -l1 -n2 --size=$((size_mib * 1024)) $a $b >/dev/null 2>&1
+t0=$(now); dd if="$a" of="$b" bs=4M count=$((size_mib / 4)) iflag=direct oflag=direct status=none; t1=$(now)
+pvcreate -q "$a" "$b"; vgcreate -q bench "$a" "$b"; lvcreate -q -y -n data -L "${size_mib}M" bench "$a"
+t2=$(now); pvmove "$a" "$b" >/dev/null; t3=$(now)
+vgremove -q -f bench; pvremove -q "$a" "$b"
+mdadm --create /dev/md9 --run --metadata=0.90 -l1 -n2 --size=$((size_mib * 1024)) "$a" "$b" >/dev/null 2>&1
 echo 200000 > /sys/block/md9/md/sync_speed_min
 t4=$(now); mdadm --wait /dev/md9 || true; t5=$(now)
 python3 - "$bytes" "$t0" "$t1" "$t2" "$t3" "$t4" "$t5" <<'PY'

@@ -31,21 +31,27 @@ def run_verify(twin, **overrides):
     variables.update(overrides)
     variables = dict((k, v) for k, v in variables.items() if v is not None)
     fd, path = tempfile.mkstemp(suffix='.json', dir=twin.workdir)
+    result_file = path + '.result'
+    variables['twin_result_file'] = result_file
+    # the module needs proxmoxer: run it with the venv's interpreter, not whatever discovery finds
+    variables['ansible_python_interpreter'] = os.path.join(REPO, '.venv', 'bin', 'python')
     with os.fdopen(fd, 'w') as handle:
         json.dump(variables, handle)
-    env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK='json', ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, 'build', 'collections'),
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, 'build', 'collections'),
                ANSIBLE_CONFIG=os.path.join(REPO, 'ansible.cfg'))
     playbook = os.path.join(REPO, 'tests', 'integration', 'pve', 'pve_verify.yml')
     try:
-        proc = subprocess.run([os.path.join(REPO, '.venv', 'bin', 'ansible-playbook'), '-i', 'localhost,', '-c', 'local',
-                               playbook, '-e', '@' + path], cwd=REPO, env=env, capture_output=True, text=True,
-                              timeout=120)
+        proc = subprocess.run([os.path.join(REPO, '.venv', 'bin', 'ansible-playbook'), '-v', '-i', 'localhost,',
+                               '-c', 'local', playbook, '-e', '@' + path], cwd=REPO, env=env, capture_output=True,
+                              text=True, timeout=120, check=False)
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+        with open(result_file) as handle:
+            result = json.load(handle)
     finally:
-        os.unlink(path)
-    output = proc.stdout + proc.stderr
-    report = json.loads(proc.stdout)
-    result = report['plays'][0]['tasks'][0]['hosts']['localhost']
-    return result, output
+        for leftover in (path, result_file):
+            if os.path.exists(leftover):
+                os.unlink(leftover)
+    return result, proc.stdout + proc.stderr
 
 
 def failed_names(result):
@@ -74,7 +80,8 @@ def test_proxmoxer_reads_the_published_shapes(twin):
     assert parts['/dev/vdc5']['used'] == 'ext4'
     assert parts['/dev/vdb1']['used'] == 'BIOS boot'
     whole = dict((d['devpath'], d) for d in client.nodes(NODE).disks.list.get())
-    assert whole['/dev/vdc']['osdid-list'] == ['1'] and whole['/dev/vdc']['used'] == 'partitions'
+    # without include-partitions PVE names the first partition's use, as on real nodes
+    assert whole['/dev/vdc']['osdid-list'] == ['1'] and whole['/dev/vdc']['used'] == 'BIOS boot'
     assert '/dev/vdc4' not in whole
 
 
@@ -95,7 +102,7 @@ def test_certificate_is_verified(twin):
 def test_pve_verify_passes_on_the_healthy_cluster(twin):
     twin.control()
     result, output = run_verify(twin)
-    assert result.get('failed') is not True, result['msg']
+    assert result['failed_checks'] == [], result['msg']
     assert result['msg'] == 'all 9 checks passed'
     assert [o['name'] for o in result['pve']['node_osds']] == ['osd.0', 'osd.1']
     assert result['commands'][0] == 'GET /api2/json/cluster/status'
@@ -112,7 +119,7 @@ def test_pve_verify_reads_ceph_through_the_cluster_endpoint(twin):
 def test_pve_verify_reports_lost_quorum(twin):
     twin.control(quorate=False, extra_nodes=[{'name': 'pve2', 'online': False}, {'name': 'pve3', 'online': False}])
     result, _output = run_verify(twin)
-    assert result['failed'] is True
+    assert result['failed_checks']  # failed_when: false in the playbook keeps 'failed' false
     assert result['failed_checks'] == [{'check': 'cluster_quorum', 'ok': False,
                                         'problem': 'cluster isplab is not quorate'}]
     assert result['pve']['cluster']['nodes'] == {NODE: True, 'pve2': False, 'pve3': False}
@@ -121,11 +128,13 @@ def test_pve_verify_reports_lost_quorum(twin):
 def test_pve_verify_reports_a_down_osd(twin):
     twin.control(snapshot='osd1_down')
     result, _output = run_verify(twin)
-    assert result['failed'] is True
+    assert result['failed_checks']  # failed_when: false in the playbook keeps 'failed' false
     problems = dict((c['check'], c['problem']) for c in result['failed_checks'])
-    assert sorted(problems) == ['ceph_health', 'ceph_host_osds_up_in', 'ceph_osds_up_in']
+    assert sorted(problems) == ['ceph_health', 'ceph_host_osds_up_in', 'ceph_osds_up_in', 'ceph_pgs_active_clean']
     assert problems['ceph_osds_up_in'] == '2 OSDs, 1 up, 2 in'
     assert problems['ceph_host_osds_up_in'] == 'cephnode1: osd.1 down/in'
+    # the only PG lived on osd.1: the real cluster reports it stale
+    assert problems['ceph_pgs_active_clean'] == '0 of 1 PGs active+clean; others: stale+active+clean=1'
     assert problems['ceph_health'].startswith('Ceph reports HEALTH_WARN (OSD_DOWN: 1 osds down')
 
 
@@ -133,7 +142,7 @@ def test_pve_verify_wrong_token_fails_without_leaking_it(twin):
     twin.control()
     wrong = 'ffffffff-0000-4000-8000-123456789abc'
     result, output = run_verify(twin, twin_token_secret=wrong)
-    assert result['failed'] is True
+    assert result['failed_checks']  # failed_when: false in the playbook keeps 'failed' false
     assert result['msg'] == ('PVE API at https://127.0.0.1:%d refused token root@pam!isplab (401 authentication '
                              'failure): check api_user, api_token_id and api_token_secret' % twin.port)
     assert wrong not in output
@@ -142,7 +151,7 @@ def test_pve_verify_wrong_token_fails_without_leaking_it(twin):
 def test_pve_verify_refuses_an_unverified_certificate(twin):
     twin.control()
     result, _output = run_verify(twin, twin_ca=None)
-    assert result['failed'] is True
+    assert result['failed_checks']  # failed_when: false in the playbook keeps 'failed' false
     assert result['msg'].startswith('PVE API at https://127.0.0.1:%d: TLS verification failed (' % twin.port)
     assert result['msg'].endswith("pass ca_path with the node's CA, or validate_certs=false for a throw-away "
                                   "lab certificate")
@@ -156,3 +165,32 @@ def test_pve_verify_counts_the_node_osds(twin):
     assert problems == {
         'node_osd_count': 'node cephnode1 has 2 OSDs in the CRUSH map (osd.0, osd.1), expected 3',
         'node_disks_present': 'node cephnode1 does not list /dev/disk/by-id/virtio-disk3'}
+
+
+@pytest.mark.parametrize('quorate, verdict, rc', [(True, 'pass', 0), (False, 'fail', 2)])
+def test_verify_ceph_playbook_writes_the_report(twin, quorate, verdict, rc):
+    twin.control(quorate=quorate)
+    report_dir = tempfile.mkdtemp(dir=twin.workdir)
+    inventory = {'pve_nodes': {'hosts': {NODE: {
+        'ansible_connection': 'local', 'ansible_python_interpreter': os.path.join(REPO, '.venv', 'bin', 'python'),
+        'pve_api_host': '127.0.0.1', 'pve_api_port': twin.port, 'pve_api_user': TOKEN['user'],
+        'pve_api_token_id': TOKEN['token_id'], 'pve_api_token_secret': TOKEN['secret'], 'pve_api_ca_path': twin.ca,
+        'ceph_osd_partitions': ['/dev/disk/by-id/virtio-disk1-part4', '/dev/disk/by-id/virtio-disk2-part4'],
+        'pve_expected_disks': DISKS}}}}
+    fd, inventory_path = tempfile.mkstemp(suffix='.json', dir=twin.workdir)
+    with os.fdopen(fd, 'w') as handle:
+        json.dump(inventory, handle)
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, 'build', 'collections'),
+               ANSIBLE_CONFIG=os.path.join(REPO, 'ansible.cfg'))
+    try:
+        proc = subprocess.run([os.path.join(REPO, '.venv', 'bin', 'ansible-playbook'), '-i', inventory_path,
+                               os.path.join(REPO, 'playbooks', 'verify_ceph.yml'), '-e', 'lab_report_dir=' + report_dir],
+                              cwd=REPO, env=env, capture_output=True, text=True, timeout=120, check=False)
+    finally:
+        os.unlink(inventory_path)
+    assert proc.returncode == rc, proc.stdout[-3000:]
+    with open(os.path.join(report_dir, 'ceph.json')) as handle:
+        report = json.load(handle)
+    assert report['capability'] == 'ceph' and report['verdict'] == verdict
+    assert len(report['details'][NODE]) == 9
+    assert TOKEN['secret'] not in proc.stdout + proc.stderr

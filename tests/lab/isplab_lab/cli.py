@@ -4,7 +4,6 @@ import argparse
 import json
 import os
 import subprocess
-import sys
 
 from isplab_lab import image, vm
 from isplab_lab.common import LabError, log

@@ -3,7 +3,6 @@
 import hashlib
 import os
 import socket
-import subprocess
 import sys
 import time
 
@@ -28,11 +27,6 @@ def free_port(kind=socket.SOCK_STREAM):
     with socket.socket(socket.AF_INET, kind) as s:
         s.bind(('127.0.0.1', 0))
         return s.getsockname()[1]
-
-
-def run(argv, **kw):
-    kw.setdefault('check', True)
-    return subprocess.run(argv, **kw)
 
 
 class LabError(Exception):

@@ -59,7 +59,7 @@ def _probe_kvm(timeout=15):
            '-kernel', img['kernel'], '-append', 'console=ttyS0 panic=-1 root=/dev/nonexistent']
     try:
         subprocess.run(cmd, timeout=timeout, stdin=subprocess.DEVNULL,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
     except subprocess.TimeoutExpired:
         log('KVM guest did not finish booting in %ds: using TCG' % timeout)
         return 'tcg'
@@ -201,8 +201,8 @@ class Lab:
         fwd = 'hostfwd=tcp:127.0.0.1:%d-:22' % vm['ssh_port']
         for f in vm['forwards']:
             proto = f.get('proto', 'tcp')
-            fwd += ',hostfwd=%s:127.0.0.1:%d-:%d' % (proto, vm['forward_ports']['%s_%s' % (proto, f['guest'])],
-                                                    f['guest'])
+            host_port = vm['forward_ports']['%s_%s' % (proto, f['guest'])]
+            fwd += ',hostfwd=%s:127.0.0.1:%d-:%d' % (proto, host_port, f['guest'])
         cmd += ['-netdev', 'user,id=net0,' + fwd, '-device', 'virtio-net-pci,netdev=net0,mac=%s' % _mac(name, 0)]
         for index, link in enumerate(vm['links'], start=1):
             cmd += ['-netdev', 'socket,id=link%d,udp=127.0.0.1:%d,localaddr=127.0.0.1:%d'
@@ -211,8 +211,9 @@ class Lab:
         return cmd
 
     def start(self, name):
-        if self.pid(name):
-            log('%s already running (pid %d)' % (name, self.pid(name)))
+        running = self.pid(name)
+        if running:
+            log('%s already running (pid %s)' % (name, running))
             return
         d = self.vm_dir(name)
         cmd = self.qemu_command(name)
@@ -221,7 +222,7 @@ class Lab:
                      % (time.strftime('%H:%M:%S'), self.vms[name]['boot'], ','.join(self.vms[name]['attached_disks'])))
         with open(os.path.join(d, 'qemu-command.txt'), 'w') as fh:
             fh.write(' '.join(cmd) + '\n')
-        proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True)
+        proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True, check=False)
         if proc.returncode != 0:
             raise LabError('qemu for %s failed to start: %s' % (name, proc.stderr.strip()))
         pid = self.pid(name)
@@ -230,7 +231,7 @@ class Lab:
         _register(pid, self.dir, name)
         self.vms[name]['started'] = time.time()
         self.save()
-        log('%s started (pid %d, %s, ssh 127.0.0.1:%d)' % (name, pid, accel(), self.vms[name]['ssh_port']))
+        log('%s started (pid %s, %s, ssh 127.0.0.1:%s)' % (name, pid, accel(), self.vms[name]['ssh_port']))
 
     def pid(self, name):
         try:
@@ -273,7 +274,7 @@ class Lab:
                 if not self.pid(name):
                     raise LabError('%s died while booting; console tail:\n%s' % (name, self.console_tail(name)))
                 probe = subprocess.run(self.ssh_base(name) + ['true'], stdin=subprocess.DEVNULL,
-                                       capture_output=True, timeout=30)
+                                       capture_output=True, timeout=30, check=False)
                 if probe.returncode == 0:
                     log('%s: ssh up after %.0fs' % (name, time.time() - started))
                     pending.remove(name)

@@ -38,6 +38,16 @@ def test_slot_sums_match_nfdump_aggregation():
 
 def test_empty_output_means_no_flows():
     assert nfdump.parse_json('') == []
+    assert nfdump.parse_json(read('empty_file.json')) == []
+
+
+def test_garbage_is_an_error():
+    try:
+        nfdump.parse_json('[\nError reading file\n]')
+    except nfdump.NfdumpError as exc:
+        assert 'nfdump -o json printed something that is not JSON' in str(exc)
+    else:
+        raise AssertionError('no error')
 
 
 def test_bit_rates_per_interval():

@@ -65,9 +65,11 @@ def test_osd_down_from_the_real_cluster(healthy):
     healthy['osd_tree'] = load('ceph_osd_osd1_down.json')
     checks, _facts = pve.evaluate(healthy, NODE, expected_osd_count=2)
     found = problems(checks)
-    assert sorted(found) == ['ceph_health', 'ceph_host_osds_up_in', 'ceph_osds_up_in']
+    assert sorted(found) == ['ceph_health', 'ceph_host_osds_up_in', 'ceph_osds_up_in', 'ceph_pgs_active_clean']
     assert found['ceph_osds_up_in'] == '2 OSDs, 1 up, 2 in'
     assert found['ceph_host_osds_up_in'] == 'cephnode1: osd.1 down/in'
+    # the only PG lived on osd.1: the real cluster reports it stale
+    assert found['ceph_pgs_active_clean'] == '0 of 1 PGs active+clean; others: stale+active+clean=1'
     assert found['ceph_health'].startswith('Ceph reports HEALTH_WARN (OSD_DOWN: 1 osds down')
     assert found['ceph_health'].endswith('accepted: HEALTH_OK')
 

@@ -28,7 +28,8 @@ def test_runs_with_c_locale_and_records_command():
     module = FakeModule(out='ok\n')
     runner = CommandRunner(module)
     result = runner.run(['mdadm', '--detail', '/dev/md0'])
-    argv, env, _ = module.calls[0]
+    argv, env, stdin_data = module.calls[0]
+    assert stdin_data is None
     assert argv == ['/usr/sbin/mdadm', '--detail', '/dev/md0']
     assert env['LC_ALL'] == 'C' and env['LANG'] == 'C'
     assert result.stdout == 'ok\n' and not result.skipped
