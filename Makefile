@@ -16,12 +16,13 @@ LABCTL := tests/lab/labctl
 MOLECULE_SCENARIOS ?= default
 MOLECULE_LANES ?= 2
 
-.PHONY: help bootstrap venv collection lock unit sanity lint molecule test lab lab-down image build docs clean reap
+.PHONY: test-quick help bootstrap venv collection lock unit sanity lint molecule test lab lab-down image build docs clean reap
 
 help:
 	@echo "make lab       build and boot the lab, converge playbooks/site.yml, verify, write build/lab-report/index.html"
 	@echo "make lab-down  stop every lab VM"
-	@echo "make test      unit tests, ansible-test sanity, ansible-lint, every molecule scenario"
+	@echo "make test      unit tests, ansible-test sanity, ansible-lint, integration beds, every molecule scenario"
+	@echo "make test-quick  the same without the VM scenarios (for iteration)"
 	@echo "make molecule SCENARIO=name   one molecule scenario"
 
 bootstrap:
@@ -69,19 +70,25 @@ test:
 	rc=0
 	stage() { [ $$rc -ne 0 ] || $(STAGE) "$$@" || rc=1; }
 	stage bootstrap $(MAKE) --no-print-directory bootstrap venv collection
-	stage reap-leftover-vms $(LABCTL) reap
 	stage unit $(MAKE) --no-print-directory unit
 	stage sanity $(MAKE) --no-print-directory sanity
 	stage ansible-lint $(MAKE) --no-print-directory lint
 	stage changelog-lint $(BIN)/antsibull-changelog lint
 	stage bridges-testbed $(BIN)/pytest -q -p no:cacheprovider -m bridges tests/integration/bridges
 	stage flow-twin $(BIN)/pytest -q -p no:cacheprovider -m flow_twin tests/integration/flow
+	stage pve-twin $(BIN)/pytest -q -p no:cacheprovider tests/integration/pve
 	stage awx-definitions $(BIN)/pytest -q -p no:cacheprovider tests/awx/test_awx_definitions.py tests/awx/test_ee.py
+	stage awx-runner $(BIN)/pytest -q -p no:cacheprovider tests/awx/test_job_templates_runner.py
+	stage docs $(MAKE) --no-print-directory docs
 	stage packaging $(BIN)/pytest -q -p no:cacheprovider tests/packaging
 	stage image $(LABCTL) image
 	stage molecule tests/tools/molecule-lanes $(MOLECULE_LANES) $(MOLECULE_SCENARIOS)
 	$(STAGE) --summary
 	exit $$rc
+
+# Every stage but the VM scenarios: for iteration. CI runs `make test`.
+test-quick:
+	$(MAKE) --no-print-directory test MOLECULE_SCENARIOS=
 
 lab: collection
 	$(MAKE) --no-print-directory bootstrap
@@ -95,6 +102,9 @@ lab-down:
 build: venv
 	mkdir -p build/dist
 	ansible-galaxy collection build --force --output-path build/dist .
+
+docs: collection
+	docs/build.sh
 
 clean: lab-down
 	rm -rf build

@@ -197,6 +197,10 @@ def _check_fit(params, state):
     d1p3_pv = _by_path(state['pvs'], 'pv_name').get(d1p3)
     if not d1p3_pv or d1p3_pv.get('vg_name') != params['vg']:
         return
+    if lvm.pvmove_lvs(state.get('lvs', [])):
+        # a running or interrupted move has its destination extents allocated already (and counted
+        # twice in the PV allocations): LVM itself proved they fit when the move started
+        return
     used, available = used_extents(params, state), member_extents(params, state)
     if used > available:
         raise Refusal(ERR_EXTENTS.format(vg=params['vg'], used=used, available=available))

@@ -159,5 +159,8 @@ def failed_task_messages(runner):
             if data.get("ignore_errors"):
                 continue
             res = data.get("res", {})
-            out.append((data.get("host"), data.get("task"), str(res.get("msg", ""))))
+            msg = str(res.get("msg", ""))
+            # A loop's own msg is only "One or more items failed": the items say what failed.
+            items = [str(r.get("msg", "")) for r in res.get("results", []) if isinstance(r, dict) and r.get("failed")]
+            out.append((data.get("host"), data.get("task"), "; ".join([msg] + items) if items else msg))
     return out

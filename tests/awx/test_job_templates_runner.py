@@ -1,12 +1,14 @@
 """Every job template's playbook, launched the way AWX launches it, through ansible-runner.
 
 Target: the VM lab when ISPLAB_LAB_STATE names a lab state dir (tests/lab/labctl up ... writes
-inventory.yml there), otherwise every inventory group of inventories/lab/hosts.yml as one host on a local
-connection. Templates run in their default job type, which is check mode for every template that changes
-systems (tests/awx/test_awx_definitions.py guarantees that), so the offline run changes nothing here.
-Asserted per template: ansible-runner's status and rc, and the playbook's own per-host results.
+inventory.yml there), otherwise the groups of inventories/lab/hosts.yml where only the groups named in
+runner_cases.yml `offline_inventory` hold one local-connection host (with the host vars given there); the
+others stay empty, as they are in the lab inventory before `make lab` fills them. Templates run in their
+default job type, which is check mode for every template that changes systems
+(tests/awx/test_awx_definitions.py guarantees that), so the offline run changes nothing here.
+Asserted per template, from runner_cases.yml: ansible-runner's status and rc, which hosts ran tasks, which
+plays matched no host, and every failed task's host, name and exact message.
 """
-
 import json
 import os
 import shutil
@@ -25,7 +27,9 @@ CONTROLLER = load_yaml(REPO / "awx" / "vars" / "controller.yml")
 TEMPLATES = load_yaml(REPO / "awx" / "vars" / "job_templates.yml")["isplab_awx_job_templates"]
 LAB_STATE = os.environ.get("ISPLAB_LAB_STATE")
 MODE = "lab" if LAB_STATE else "offline"
-CASES = (load_yaml(Path(__file__).with_name("runner_cases.yml")) or {}).get(MODE) or {}
+RUNNER_CASES = load_yaml(Path(__file__).with_name("runner_cases.yml")) or {}
+CASES = RUNNER_CASES.get(MODE) or {}
+OFFLINE_INVENTORY = RUNNER_CASES.get("offline_inventory") or {}
 
 # Placeholder credential inputs: they reach the playbooks exactly as AWX injects them, but no target
 # in either mode accepts them (the lab routers are twins, the offline targets are local).
@@ -79,9 +83,12 @@ def inventory_json(tmp_path_factory):
         sources.append(Path(LAB_STATE) / "inventory.yml")
     else:
         groups = json.loads(_run([str(BIN / "ansible-inventory"), "-i", str(sources[0]), "--list"]).stdout)
+        unknown = set(OFFLINE_INVENTORY) - set(groups["all"]["children"])
+        assert not unknown, "runner_cases.yml offline_inventory names groups the lab lacks: %s" % unknown
         local = {"all": {"children": {
-            g: {"hosts": {g.replace("_", "-") + "-local": {
-                "ansible_connection": "local", "ansible_python_interpreter": sys.executable}}}
+            g: {"hosts": {g.replace("_", "-") + "-local": dict(
+                OFFLINE_INVENTORY[g] or {}, ansible_connection="local",
+                ansible_python_interpreter=sys.executable)} if g in OFFLINE_INVENTORY else {}}
             for g in groups["all"]["children"] if g != "ungrouped"}}}
         path = tmp_path_factory.mktemp("inventory") / "local.json"
         path.write_text(json.dumps(local))
@@ -108,11 +115,23 @@ def test_awx_refuses_a_raid_launch_without_typed_answers():
         "'root_raid1_confirm_node' value missing"]}
 
 
+def test_every_template_has_an_offline_expectation():
+    """Offline, no outcome is assumed: each template's result is written down in runner_cases.yml."""
+    offline = RUNNER_CASES.get("offline") or {}
+    assert sorted(set(t["name"] for t in TEMPLATES) ^ set(offline)) == []
+
+
+def _no_host_plays(runner):
+    return [e["event_data"].get("play") for e in runner.events if e.get("event") == "playbook_on_no_hosts_matched"]
+
+
 @pytest.mark.parametrize("template", TEMPLATES, ids=lambda t: t["name"])
 def test_job_template_runs_like_awx(template, tmp_path, monkeypatch, ee_home, project_src, inventory_json):
     # ansible-runner starts from os.environ: drop what `make` exports so only AWX's variables apply.
     for key in [k for k in os.environ if k.startswith("ANSIBLE_")]:
         monkeypatch.delenv(key)
+    if MODE == "offline":
+        assert template["name"] in CASES, "no offline expectation in runner_cases.yml"
     case = CASES.get(template["name"], {})
     limit, answers = None, dict(case.get("answers", {}))
     if "target_group" in case:
@@ -124,15 +143,23 @@ def test_job_template_runs_like_awx(template, tmp_path, monkeypatch, ee_home, pr
     runner = awx_job.run(pdd, template)
     stdout = (pdd / "artifacts").glob("*/stdout")
     log = "\n".join(p.read_text() for p in stdout)[-6000:]
-    failures = awx_job.failed_task_messages(runner)
+    failures = [list(f) for f in awx_job.failed_task_messages(runner)]
     expected = case.get("status", "successful")
     assert (runner.status, runner.rc != 0) == (expected, expected != "successful"), log
     stats = runner.stats or {}
-    touched = set(stats.get("processed", {}))
-    assert touched, "the playbook ran on no host at all:\n" + log
-    if expected == "successful":
-        assert failures == [] and not stats.get("dark"), log
+    assert _no_host_plays(runner) == case.get("no_hosts_matched", []), log
+    assert not stats.get("dark"), log
+    if MODE == "offline" or "hosts" in case:
+        assert sorted(stats.get("processed", {})) == sorted(case.get("hosts", [])), log
     else:
-        assert any(case["failed_msg"] in msg for _host, _task, msg in failures), (failures, log)
-        # The refusal must come before any change: nothing reported changed on any host.
+        assert stats.get("processed"), "the playbook ran on no host at all:\n" + log
+    # An expected message ending in "..." is a prefix (the rest names paths of the machine running the test).
+    expected_failures = case.get("failures", [])
+    assert len(failures) == len(expected_failures), (failures, log)
+    for got, want in zip(failures, expected_failures):
+        if want[2].endswith("..."):
+            got = got[:2] + [got[2][:len(want[2]) - 3] + "..."]
+        assert got == want, log
+    if failures:
+        # A refusal or a failed check comes before any change: nothing reported changed on any host.
         assert not stats.get("changed"), log

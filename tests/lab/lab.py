@@ -72,9 +72,13 @@ def _start_twin():
                           '--save-to', os.path.join(TWIN_DIR, 'startup-config'),
                           '--lifetime', str(TWIN_LIFETIME)],
                          cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    for _ in range(300):
-        if os.path.exists(port_file) and open(port_file).read().strip():
-            return creds, int(open(port_file).read().strip())
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        if os.path.exists(port_file):
+            with open(port_file) as fh:
+                port = fh.read().strip()
+            if port:
+                return creds, int(port)
         time.sleep(0.2)
     raise SystemExit('the IOS-XE twin did not start; see %s' % os.path.join(TWIN_DIR, 'twin.log'))
 

@@ -165,6 +165,17 @@ def test_interrupted_pvmove_is_resumed_without_arguments():
     assert commands(phases)[:2] == ['pvmove -b', 'wait for pvmove (the role polls and shows progress)']
 
 
+def test_interrupted_pvmove_is_not_refused_for_its_double_allocation():
+    state = md_created_state()
+    state['pvs'] = lvm.parse_pvs(fixture('lvm', 'pvs_two.json'))
+    state['lvs'] = lvm.parse_lvs(fixture('lvm', 'lvs_pvmove.json'))
+    # mid-move both PVs carry the moved extents (the pvmove mirror allocates on md0 up front)
+    md0 = [pv for pv in state['pvs'] if pv['pv_name'] == '/dev/md0'][0]
+    md0['pv_pe_alloc_count'] = 150
+    assert raid1_plan.used_extents(params(), state) > raid1_plan.member_extents(params(), state)
+    assert names(raid1_plan.plan(params(), state))[:2] == ['grub_before_move', 'pvmove']
+
+
 def test_half_built_array_is_assembled_not_recreated():
     state = md_created_state()
     state['mdstat'] = {}
