@@ -221,6 +221,16 @@ class Executor:
         self.runner.run(['efibootmgr', '--create', '--disk', disk, '--part', '2', '--label', label,
                          '--loader', '\\EFI\\debian\\grubx64.efi'], changes=True)
 
+    def flush_boot_fs(self):
+        """Freezing ext4 checkpoints its journal, so a loader that ignores the journal sees the new files."""
+        self.runner.run(['sync'])
+        mountpoint = self.runner.run(['findmnt', '--noheadings', '--output', 'TARGET', '--target', '/boot']).stdout.strip()
+        self.runner.run(['fsfreeze', '--freeze', mountpoint])
+        try:
+            time.sleep(0.1)
+        finally:
+            self.runner.run(['fsfreeze', '--unfreeze', mountpoint])
+
     def run_op(self, op):
         """Returns the name of what to wait for when the op starts something that runs on."""
         kind = op[0]
@@ -243,4 +253,6 @@ class Executor:
             self.stamp(op[1])
         elif kind == 'efi_entry':
             self.efi_entry(op[1], op[2])
+        elif kind == 'flush_boot_fs':
+            self.flush_boot_fs()
         return None

@@ -60,6 +60,8 @@ def describe(op):
         return 'efibootmgr -c -d %s -p 2 -L %s -l \\EFI\\debian\\grubx64.efi (unless present)' % (op[1], op[2])
     if kind == 'wait':
         return 'wait for %s (the role polls and shows progress)' % op[1]
+    if kind == 'flush_boot_fs':
+        return 'sync; fsfreeze --freeze/--unfreeze the filesystem holding /boot (writes its journal home)'
     return repr(op)
 
 
@@ -306,7 +308,10 @@ def plan(params, state):
 
     if not move_done and (not md_uuid or stamp.get('grub_before_move') != md_uuid):
         # GRUB's core image needs mdraid09 to read /boot while the root LV spans both PVs.
-        add('grub_before_move', _bootloader_ops(params, state, [(1, d1)]) + [('stamp', 'grub_before_move')])
+        # GRUB does not replay the ext4 journal: after a crash it reads /boot as last checkpointed,
+        # so the new initramfs and GRUB modules must be out of the journal before anything moves.
+        add('grub_before_move', _bootloader_ops(params, state, [(1, d1)])
+            + [('flush_boot_fs',), ('stamp', 'grub_before_move')])
 
     if not move_done:
         interrupted = bool(lvm.pvmove_lvs(state.get('lvs', [])))
@@ -338,7 +343,7 @@ def plan(params, state):
 
     if phases or not md_uuid or stamp.get('bootloader') != md_uuid or not state.get('grub_cfg_has_mdraid'):
         add('bootloader', _bootloader_ops(params, state, [(1, d1), (2, d2)])
-            + [('run', ['update-grub']), ('stamp', 'bootloader')])
+            + [('run', ['update-grub']), ('flush_boot_fs',), ('stamp', 'bootloader')])
 
     syncing = adding or bool(array and array.get('sync'))
     if syncing and params['wait_resync']:

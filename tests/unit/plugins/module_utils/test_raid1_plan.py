@@ -115,9 +115,13 @@ def test_fresh_node_plans_every_phase_in_field_notes_order():
 
 
 def test_initramfs_knows_the_array_before_the_first_extent_moves():
-    order = names(raid1_plan.plan(params(), fresh_state()))
+    phases = raid1_plan.plan(params(), fresh_state())
+    order = names(phases)
     assert order.index('mdadm_conf') < order.index('initramfs_before_move') < order.index('pvmove')
     assert order.index('grub_before_move') < order.index('pvmove')
+    # the crash test found GRUB reading a stale /boot from an un-checkpointed ext4 journal
+    grub_ops = [op[0] for op in phases[order.index('grub_before_move')]['ops']]
+    assert grub_ops.index('flush_boot_fs') > grub_ops.index('run')
 
 
 def test_uefi_installs_grub_on_both_esps_with_removable_path_and_entries():
