@@ -25,6 +25,37 @@ _HOOK_RE = re.compile(r'^(uplink|link)(\d+)$')
 _BRIDGE_NAME_RE = re.compile(r'^[A-Za-z][A-Za-z0-9_-]{0,14}$')
 
 
+def bridge_argument_spec(port_kinds, **extra):
+    """Options of the bridge modules: the port model both backends share, plus the backend's own."""
+    spec = dict(
+        name=dict(type='str', required=True),
+        state=dict(type='str', default='present', choices=['present', 'absent']),
+        restrictive=dict(type='bool', default=True),
+        mac_hold_time=dict(type='int', default=1500),
+        ports=dict(type='list', elements='dict', default=[], options=dict(
+            name=dict(type='str', required=True),
+            interface=dict(type='str', required=True),
+            role=dict(type='str', required=True, choices=list(ROLES)),
+            kind=dict(type='str', default='ether', choices=list(port_kinds)),
+        )),
+    )
+    spec.update(extra)
+    return spec
+
+
+def verify_argument_spec(**extra):
+    """Options of the bridge verifiers: the expected bridge, stated in full, plus the backend's own."""
+    spec = dict(
+        name=dict(type='str', required=True),
+        restrictive=dict(type='bool', required=True),
+        mac_hold_time=dict(type='int', required=True),
+        ports=dict(type='list', elements='dict', required=True),
+        fail_on_error=dict(type='bool', default=True),
+    )
+    spec.update(extra)
+    return spec
+
+
 class BridgeModelError(ValueError):
     """The bridge description is invalid; ``errors`` lists every problem found."""
 

@@ -40,6 +40,19 @@ class Refusal(Exception):
     """The node is not in a state this conversion may touch; nothing was changed."""
 
 
+def raid1_argument_spec(**extra):
+    """The node as root_raid1 and raid1_verify both describe it, plus the module's own options."""
+    spec = dict(
+        disk1=dict(type='path', required=True),
+        disk2=dict(type='path', required=True),
+        vg=dict(type='str', default='pve'),
+        md_device=dict(type='path', default='/dev/md0'),
+        osd_partition=dict(type='bool', default=True),
+    )
+    spec.update(extra)
+    return spec
+
+
 def describe(op):
     """One line per op for the plan shown in check mode and in ``plan``."""
     kind = op[0]

@@ -100,7 +100,7 @@ mode:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.isplab.infra.plugins.module_utils.bridge_model import BridgeModelError, validate
+from ansible_collections.isplab.infra.plugins.module_utils.bridge_model import BridgeModelError, bridge_argument_spec, validate
 from ansible_collections.isplab.infra.plugins.module_utils.diff import DiffTracker
 from ansible_collections.isplab.infra.plugins.module_utils.linux_bridge import (
     parse_bridge_links, parse_ip_links, plan, port_mode)
@@ -119,19 +119,7 @@ def read_state(runner, netns):
 
 def main():
     module = AnsibleModule(
-        argument_spec=dict(
-            name=dict(type='str', required=True),
-            state=dict(type='str', default='present', choices=['present', 'absent']),
-            restrictive=dict(type='bool', default=True),
-            mac_hold_time=dict(type='int', default=1500),
-            ports=dict(type='list', elements='dict', default=[], options=dict(
-                name=dict(type='str', required=True),
-                interface=dict(type='str', required=True),
-                role=dict(type='str', required=True, choices=['uplink', 'link']),
-                kind=dict(type='str', default='ether', choices=['ether']),
-            )),
-            netns=dict(type='str'),
-        ),
+        argument_spec=bridge_argument_spec(('ether',), netns=dict(type='str')),
         supports_check_mode=True,
     )
     params = module.params

@@ -80,6 +80,7 @@ checks:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.isplab.infra.plugins.module_utils.bridge_model import verify_argument_spec
 from ansible_collections.isplab.infra.plugins.module_utils.checks import CheckList
 from ansible_collections.isplab.infra.plugins.module_utils.linux_bridge import (
     FLAG_NAMES, desired_flags, parse_bridge_links, parse_ip_links, port_mode)
@@ -88,14 +89,7 @@ from ansible_collections.isplab.infra.plugins.module_utils.runner import Command
 
 def main():
     module = AnsibleModule(
-        argument_spec=dict(
-            name=dict(type='str', required=True),
-            restrictive=dict(type='bool', required=True),
-            mac_hold_time=dict(type='int', required=True),
-            ports=dict(type='list', elements='dict', required=True),
-            netns=dict(type='str'),
-            fail_on_error=dict(type='bool', default=True),
-        ),
+        argument_spec=verify_argument_spec(netns=dict(type='str')),
         supports_check_mode=True,
     )
     params = module.params

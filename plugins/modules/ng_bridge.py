@@ -158,7 +158,7 @@ arp_rule:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.isplab.infra.plugins.module_utils.bridge_model import (
-    BridgeModelError, arp_rule, validate)
+    PORT_KINDS, BridgeModelError, arp_rule, bridge_argument_spec, validate)
 from ansible_collections.isplab.infra.plugins.module_utils.diff import DiffTracker
 from ansible_collections.isplab.infra.plugins.module_utils.netgraph import (
     boot_lines, parse_config, parse_list, parse_show, peer_of, plan)
@@ -207,17 +207,8 @@ def apply_batch(runner, lines):
 
 def main():
     module = AnsibleModule(
-        argument_spec=dict(
-            name=dict(type='str', required=True),
-            state=dict(type='str', default='present', choices=['present', 'absent']),
-            restrictive=dict(type='bool', default=True),
-            mac_hold_time=dict(type='int', default=1500),
-            ports=dict(type='list', elements='dict', default=[], options=dict(
-                name=dict(type='str', required=True),
-                interface=dict(type='str', required=True),
-                role=dict(type='str', required=True, choices=['uplink', 'link']),
-                kind=dict(type='str', default='ether', choices=['ether', 'eiface']),
-            )),
+        argument_spec=bridge_argument_spec(
+            PORT_KINDS,
             rebuild=dict(type='bool', default=False),
             arp_max_age=dict(type='int'),
             debug_level=dict(type='int', default=1),

@@ -91,7 +91,7 @@ checks:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.isplab.infra.plugins.module_utils.bridge_model import arp_rule
+from ansible_collections.isplab.infra.plugins.module_utils.bridge_model import arp_rule, verify_argument_spec
 from ansible_collections.isplab.infra.plugins.module_utils.checks import CheckList
 from ansible_collections.isplab.infra.plugins.module_utils.netgraph import (
     ether_node_name, observed_mode, parse_config, parse_list, parse_show)
@@ -100,14 +100,7 @@ from ansible_collections.isplab.infra.plugins.module_utils.runner import Command
 
 def main():
     module = AnsibleModule(
-        argument_spec=dict(
-            name=dict(type='str', required=True),
-            restrictive=dict(type='bool', required=True),
-            mac_hold_time=dict(type='int', required=True),
-            ports=dict(type='list', elements='dict', required=True),
-            arp_max_age=dict(type='int'),
-            fail_on_error=dict(type='bool', default=True),
-        ),
+        argument_spec=verify_argument_spec(arp_max_age=dict(type='int')),
         supports_check_mode=True,
     )
     params = module.params

@@ -116,7 +116,12 @@ from ansible_collections.isplab.infra.plugins.module_utils import gpt, lvm, mdra
 from ansible_collections.isplab.infra.plugins.module_utils.checks import CheckList
 from ansible_collections.isplab.infra.plugins.module_utils.raid1_host import (
     MDADM_CONF, esp_mount_source, read_text)
+from ansible_collections.isplab.infra.plugins.module_utils.raid1_plan import raid1_argument_spec
 from ansible_collections.isplab.infra.plugins.module_utils.runner import CommandRunner
+
+
+# Without these the other checks cannot be read: their absence is a failed check, not a crash.
+REQUIRED_TOOLS = ('mdadm', 'pvs', 'sgdisk')
 
 
 def _read_bytes(path, offset, length):
@@ -173,12 +178,7 @@ def initramfs_content(runner, uuid):
 
 def main():
     module = AnsibleModule(
-        argument_spec=dict(
-            disk1=dict(type='path', required=True),
-            disk2=dict(type='path', required=True),
-            vg=dict(type='str', default='pve'),
-            md_device=dict(type='path', default='/dev/md0'),
-            osd_partition=dict(type='bool', default=True),
+        argument_spec=raid1_argument_spec(
             allow_resync=dict(type='bool', default=False),
             allow_degraded=dict(type='bool', default=False),
             check_initramfs=dict(type='bool', default=True),
@@ -194,6 +194,14 @@ def main():
     disks = [os.path.realpath(d) for d in (p['disk1'], p['disk2'])]
     present = [d for d in disks if os.path.exists(d)]
     members_expected = set(gpt.partition_path(d, 3) for d in present)
+
+    missing_tools = [tool for tool in REQUIRED_TOOLS if not runner.binary(tool, required=False)]
+    checks.expect('tools_installed', not missing_tools,
+                  'not installed (or not in PATH): %s; this host cannot carry a root RAID1 as declared'
+                  % ', '.join(missing_tools))
+    if missing_tools:
+        checks.exit(module, fail_on_error=p['fail_on_error'], md=None, sync=None, pvs=[], initramfs=None,
+                    boot_code={}, partition_types={}, firmware=None, commands=runner.commands, changed=False)
 
     array = mdraid.parse_mdstat(read_text('/proc/mdstat')).get(md_name)
     detail = mdraid.parse_detail(runner.run(['mdadm', '--detail', md]).stdout) if array else None

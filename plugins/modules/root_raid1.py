@@ -145,7 +145,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.isplab.infra.plugins.module_utils import mdraid
 from ansible_collections.isplab.infra.plugins.module_utils.diff import DiffTracker
 from ansible_collections.isplab.infra.plugins.module_utils.raid1_host import Executor, inspect, read_text
-from ansible_collections.isplab.infra.plugins.module_utils.raid1_plan import Refusal, plan, render
+from ansible_collections.isplab.infra.plugins.module_utils.raid1_plan import Refusal, plan, raid1_argument_spec, render
 from ansible_collections.isplab.infra.plugins.module_utils.runner import CommandError, CommandRunner
 
 
@@ -156,12 +156,7 @@ def _still_syncing(md_device):
 
 def main():
     module = AnsibleModule(
-        argument_spec=dict(
-            disk1=dict(type='path', required=True),
-            disk2=dict(type='path', required=True),
-            vg=dict(type='str', default='pve'),
-            md_device=dict(type='path', default='/dev/md0'),
-            osd_partition=dict(type='bool', default=True),
+        argument_spec=raid1_argument_spec(
             allow_wipe_disk2=dict(type='bool', default=False),
             firmware=dict(type='str', default='auto', choices=['auto', 'bios', 'uefi']),
             wait_resync=dict(type='bool', default=True),

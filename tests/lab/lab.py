@@ -22,6 +22,7 @@ LAB_INVENTORY = os.path.join(REPO, 'inventories', 'lab', 'hosts.yml')
 LAB_SPEC = os.path.join(REPO, 'inventories', 'lab', 'lab-vms.yml')
 LAB_VARS = os.path.join(STATE, 'lab-vars.yml')
 TWIN_DIR = os.path.join(STATE, 'twin')
+PVE_TWIN_DIR = os.path.join(STATE, 'pve-twin')
 # The twin serves as lab router for at most this long, then exits by itself.
 TWIN_LIFETIME = 6 * 3600
 
@@ -57,20 +58,16 @@ def _write_private(path, data):
         json.dump(data, fh, indent=2)
 
 
-def _start_twin():
-    """The IOS-XE twin (tests/twins/ios_xe) plays the lab router on 127.0.0.1."""
-    _stop_twin()
-    creds = {'username': 'lab', 'password': secrets.token_urlsafe(16), 'secret': secrets.token_urlsafe(16)}
-    _write_private(os.path.join(TWIN_DIR, 'creds.json'), creds)
-    port_file = os.path.join(TWIN_DIR, 'port')
+def _spawn_twin(twin_dir, module, args, what):
+    """Start a twin server from tests/twins in its own session; return the port it reports."""
+    _stop_twin(twin_dir)
+    port_file = os.path.join(twin_dir, 'port')
     if os.path.exists(port_file):
         os.unlink(port_file)
-    with open(os.path.join(TWIN_DIR, 'twin.log'), 'w') as log:
-        subprocess.Popen([sys.executable, '-m', 'tests.twins.ios_xe.server',
-                          '--credentials', os.path.join(TWIN_DIR, 'creds.json'), '--port-file', port_file,
-                          '--pid-file', os.path.join(TWIN_DIR, 'pid'),
-                          '--save-to', os.path.join(TWIN_DIR, 'startup-config'),
-                          '--lifetime', str(TWIN_LIFETIME)],
+    log_path = os.path.join(twin_dir, 'twin.log')
+    with open(log_path, 'w') as log:
+        subprocess.Popen([sys.executable, '-m', module, '--port-file', port_file,
+                          '--pid-file', os.path.join(twin_dir, 'pid'), '--lifetime', str(TWIN_LIFETIME)] + args,
                          cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     deadline = time.time() + 60
     while time.time() < deadline:
@@ -78,17 +75,38 @@ def _start_twin():
             with open(port_file) as fh:
                 port = fh.read().strip()
             if port:
-                return creds, int(port)
+                return int(port)
         time.sleep(0.2)
-    raise SystemExit('the IOS-XE twin did not start; see %s' % os.path.join(TWIN_DIR, 'twin.log'))
+    raise SystemExit('the %s did not start; see %s' % (what, log_path))
 
 
-def _stop_twin():
+def _stop_twin(twin_dir):
     try:
-        pid = int(open(os.path.join(TWIN_DIR, 'pid')).read().strip())
+        pid = int(open(os.path.join(twin_dir, 'pid')).read().strip())
         os.kill(pid, signal.SIGTERM)
     except (OSError, ValueError):
         pass
+
+
+def _start_router_twin():
+    """The IOS-XE twin (tests/twins/ios_xe) plays the lab router on 127.0.0.1."""
+    creds = {'username': 'lab', 'password': secrets.token_urlsafe(16), 'secret': secrets.token_urlsafe(16)}
+    _write_private(os.path.join(TWIN_DIR, 'creds.json'), creds)
+    port = _spawn_twin(TWIN_DIR, 'tests.twins.ios_xe.server',
+                       ['--credentials', os.path.join(TWIN_DIR, 'creds.json'),
+                        '--save-to', os.path.join(TWIN_DIR, 'startup-config')], 'IOS-XE twin')
+    return creds, port
+
+
+def _start_pve_twin():
+    """The PVE API twin (tests/twins/pve_api) answers for the PVE node from its real cluster's snapshot."""
+    os.makedirs(os.path.join(PVE_TWIN_DIR, 'tls'), mode=0o700, exist_ok=True)
+    _write_private(os.path.join(PVE_TWIN_DIR, 'control.json'),
+                   {'snapshot': os.path.join(PVE_TWIN_DIR, 'snapshot'), 'quorate': True})
+    return _spawn_twin(PVE_TWIN_DIR, 'tests.twins.pve_api.server',
+                       ['--token-file', os.path.join(PVE_TWIN_DIR, 'token.json'),
+                        '--control', os.path.join(PVE_TWIN_DIR, 'control.json'),
+                        '--tls-dir', os.path.join(PVE_TWIN_DIR, 'tls')], 'PVE API twin')
 
 
 def cmd_up(_args):
@@ -96,19 +114,25 @@ def cmd_up(_args):
     subprocess.run([LABCTL, 'up', '--state', STATE, '--spec', LAB_SPEC], check=True)
     with open(os.path.join(STATE, 'inventory.yml')) as fh:
         hosts = json.load(fh)['all']['hosts']
-    creds, port = _start_twin()
+    creds, port = _start_router_twin()
     cifs_password = secrets.token_urlsafe(16)
+    pve_token = {'user': 'root@pam', 'token_id': 'lab', 'secret': secrets.token_hex(16)}
+    _write_private(os.path.join(PVE_TWIN_DIR, 'token.json'), pve_token)
     # Extra vars from a 0600 file: secrets stay off command lines and out of the repository.
     _write_private(LAB_VARS, {
         'lab_twin_port': port, 'lab_twin_username': creds['username'],
         'lab_twin_password': creds['password'], 'lab_twin_secret': creds['secret'],
         'lab_flows_udp_port': hosts['lab-flows']['lab_forwards']['udp_9995'],
         'lab_cifs_password': cifs_password, 'cifs_test_password': cifs_password,
+        'lab_pve_api_token_secret': pve_token['secret'],
+        # the PVE node's prepare reboots it from disk through the harness
+        'lab_labctl': LABCTL, 'lab_state_dir': STATE,
     })
 
 
 def cmd_down(_args):
-    _stop_twin()
+    _stop_twin(TWIN_DIR)
+    _stop_twin(PVE_TWIN_DIR)
     subprocess.run([LABCTL, 'down', '--state', STATE], check=False)
 
 
@@ -131,6 +155,11 @@ def cmd_converge_and_report(_args):
     if rc == 0:
         rc, secs, log = _run(_playbook('playbooks/site.yml'), 'site.log')
         steps.append(('converge playbooks/site.yml', rc, secs, log))
+    if rc == 0:
+        rc, secs, log = _run(_playbook('tests/lab/pve_snapshot.yml'), 'pve-snapshot.log')
+        steps.append(('capture the Ceph cluster for the PVE API twin (tests/lab/pve_snapshot.yml)', rc, secs, log))
+    if rc == 0:
+        _start_pve_twin()
     rc_v, secs, log = _run(_playbook('playbooks/verify.yml', {'lab_report_dir': data_dir}), 'verify.log')
     steps.append(('verify playbooks/verify.yml', rc_v, secs, log))
     path = write_report(data_dir, steps)

@@ -3,6 +3,7 @@
 # two (still empty) Ceph OSD partitions of the converted node. Prints one JSON object; wipes p4 after.
 set -eu
 size_mib=$1
+# the result goes out as one marked line: ssh with a tty merges stderr and the tools' chatter into stdout
 d1=$(readlink -f /dev/disk/by-id/virtio-disk1); d2=$(readlink -f /dev/disk/by-id/virtio-disk2)
 a=${d1}4; b=${d2}4
 bytes=$((size_mib * 1024 * 1024))
@@ -25,7 +26,7 @@ import json, sys
 b = int(sys.argv[1]); t = [float(x) for x in sys.argv[2:]]
 dd, pv, rs = t[1] - t[0], t[3] - t[2], t[5] - t[4]
 mb = lambda s: round(b / s / 1e6, 1)
-print(json.dumps({'bytes': b, 'dd_s': round(dd, 2), 'dd_MBps': mb(dd), 'pvmove_s': round(pv, 2),
+print('BENCH ' + json.dumps({'bytes': b, 'dd_s': round(dd, 2), 'dd_MBps': mb(dd), 'pvmove_s': round(pv, 2),
                   'pvmove_MBps': mb(pv), 'pvmove_vs_dd': round(dd / pv, 2), 'resync_s': round(rs, 2),
-                  'resync_MBps': mb(rs), 'resync_vs_dd': round(dd / rs, 2)}))
+                  'resync_MBps': mb(rs), 'resync_vs_dd': round(dd / rs, 2)})))
 PY

@@ -5,7 +5,6 @@ import os
 
 import pytest
 from ansible.module_utils import basic
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.isplab.infra.plugins.modules import ceph_osd
 
@@ -16,13 +15,6 @@ MIB = 1024 * 1024
 def fixture(name):
     with open(os.path.join(FIXTURES, name)) as handle:
         return handle.read()
-
-
-class Exit(Exception):
-    def __init__(self, result, failed):
-        super().__init__(result.get('msg'))
-        self.result = result
-        self.failed = failed
 
 
 class FakeNode:
@@ -56,8 +48,9 @@ class FakeNode:
 
 
 @pytest.fixture
-def node(monkeypatch):
+def node(monkeypatch, run_module):
     fake = FakeNode()
+    fake.run = lambda args: run_module(ceph_osd.main, args)
     by_id = {'/dev/disk/by-id/virtio-disk1-part4': '/dev/vdb4', '/dev/disk/by-id/virtio-disk2-part4': '/dev/vdc4',
              '/dev/disk/by-id/virtio-disk2-part5': '/dev/vdc5'}
     monkeypatch.setattr(ceph_osd.os.path, 'exists', lambda p: p in by_id)
@@ -66,30 +59,15 @@ def node(monkeypatch):
     monkeypatch.setattr(basic.AnsibleModule, 'run_command', lambda self, *a, **k: fake.run_command(*a, **k))
     monkeypatch.setattr(basic.AnsibleModule, 'get_bin_path', lambda self, name, **k: '/usr/sbin/' + name)
 
-    def exit_json(self, **result):
-        raise Exit(result, False)
-
-    def fail_json(self, **result):
-        raise Exit(result, True)
-
-    monkeypatch.setattr(basic.AnsibleModule, 'exit_json', exit_json)
-    monkeypatch.setattr(basic.AnsibleModule, 'fail_json', fail_json)
     return fake
-
-
-def run(args):
-    with patch_module_args(args):
-        with pytest.raises(Exit) as exc:
-            ceph_osd.main()
-    return exc.value
 
 
 BOTH = ['/dev/disk/by-id/virtio-disk1-part4', '/dev/disk/by-id/virtio-disk2-part4']
 
 
 def test_check_mode_plans_without_changing(node):
-    out = run({'partitions': BOTH, 'crush_device_class': 'hdd', 'memory_ram_fraction': 0.8,
-               '_ansible_check_mode': True, '_ansible_diff': True})
+    out = node.run({'partitions': BOTH, 'crush_device_class': 'hdd', 'memory_ram_fraction': 0.8,
+                    '_ansible_check_mode': True, '_ansible_diff': True})
     assert not out.failed
     result = out.result
     assert result['changed'] is True
@@ -106,7 +84,7 @@ def test_check_mode_plans_without_changing(node):
 
 
 def test_apply_creates_the_missing_osd_and_sets_the_target(node):
-    out = run({'partitions': BOTH, 'memory_ram_fraction': 0.8, 'host': 'cephnode1'})
+    out = node.run({'partitions': BOTH, 'memory_ram_fraction': 0.8, 'host': 'cephnode1'})
     assert not out.failed
     assert out.result['created'] == [1]
     assert [(o['device'], o['action'], o['osd_id']) for o in out.result['osds']] == [
@@ -118,13 +96,13 @@ def test_apply_creates_the_missing_osd_and_sets_the_target(node):
 def test_nothing_to_do_when_osds_and_target_are_in_place(node):
     node.config_dump = json.dumps([{'section': 'osd', 'mask': 'host:cephnode1', 'name': 'osd_memory_target',
                                     'value': str(1024 * MIB), 'level': 'basic'}])
-    out = run({'partitions': BOTH[:1], 'osd_memory_target': 1024 * MIB, 'host': 'cephnode1'})
+    out = node.run({'partitions': BOTH[:1], 'osd_memory_target': 1024 * MIB, 'host': 'cephnode1'})
     assert out.result['changed'] is False
     assert not [c for c in node.calls if 'lvm create' in c or 'config set' in c]
 
 
 def test_foreign_partition_fails_before_any_change(node):
-    out = run({'partitions': BOTH + ['/dev/disk/by-id/virtio-disk2-part5']})
+    out = node.run({'partitions': BOTH + ['/dev/disk/by-id/virtio-disk2-part5']})
     assert out.failed
     assert out.result['msg'] == ('/dev/disk/by-id/virtio-disk2-part5 (/dev/vdc5) holds ext4 and no OSD: refusing to '
                                  'overwrite it; set allow_foreign_signatures to wipe it')
@@ -132,15 +110,15 @@ def test_foreign_partition_fails_before_any_change(node):
 
 
 def test_foreign_partition_is_zapped_when_allowed(node):
-    out = run({'partitions': ['/dev/disk/by-id/virtio-disk2-part5'], 'allow_foreign_signatures': True,
-               'manage_memory_target': False, 'dmcrypt': True})
+    out = node.run({'partitions': ['/dev/disk/by-id/virtio-disk2-part5'], 'allow_foreign_signatures': True,
+                    'manage_memory_target': False, 'dmcrypt': True})
     assert not out.failed
     assert node.calls[-2:] == ['ceph-volume lvm zap /dev/vdc5',
                                'ceph-volume lvm create --bluestore --data /dev/vdc5 --dmcrypt']
 
 
 def test_memory_target_below_the_floor_is_refused(node):
-    out = run({'partitions': BOTH, 'osd_memory_target': 512 * MIB})
+    out = node.run({'partitions': BOTH, 'osd_memory_target': 512 * MIB})
     assert out.failed
     assert out.result['msg'] == 'osd_memory_target 536870912 is below the 896 MiB (939524096 bytes) Ceph accepts'
     assert node.calls == []

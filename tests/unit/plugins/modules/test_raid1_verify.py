@@ -1,0 +1,106 @@
+"""raid1_verify module: checks on output captured from the lab's converted node, and a host without the tools."""
+
+import os
+
+import pytest
+from ansible.module_utils import basic
+
+from ansible_collections.isplab.infra.plugins.modules import raid1_verify
+
+FIXTURES = os.path.join(os.path.dirname(__file__), '..', '..', 'fixtures')
+DISKS = {'/dev/disk/by-id/virtio-disk1': '/dev/vdb', '/dev/disk/by-id/virtio-disk2': '/dev/vdc'}
+
+
+def fixture(domain, name):
+    with open(os.path.join(FIXTURES, domain, name)) as handle:
+        return handle.read()
+
+
+class FakeNode:
+    """A degraded 0.90 array on vdc3 (disk 2 only), answered from captured command output."""
+
+    def __init__(self, installed=('mdadm', 'pvs', 'sgdisk', 'findmnt')):
+        self.installed = installed
+        self.calls = []
+
+    def get_bin_path(self, name, required=False, **kwargs):
+        return '/usr/sbin/' + name if name in self.installed else None
+
+    def run_command(self, argv, environ_update=None, **kwargs):
+        assert environ_update['LC_ALL'] == 'C'
+        tool, args = os.path.basename(argv[0]), argv[1:]
+        self.calls.append(' '.join([tool] + args))
+        if tool == 'mdadm' and args[0] == '--detail':
+            return 0, fixture('mdraid', 'detail_degraded.txt'), ''
+        if tool == 'pvs':
+            return 0, fixture('lvm', 'pvs_on_md.json'), ''
+        if tool == 'findmnt':
+            return 1, '', ''
+        if tool == 'sgdisk' and args[0] == '--print':
+            return 0, fixture('gpt', 'sgdisk_print_disk2_retyped.txt'), ''
+        if tool == 'sgdisk' and args[0].startswith('--info='):
+            return 0, fixture('gpt', 'sgdisk_info_disk2_p%s.txt' % args[0].split('=')[1]), ''
+        raise AssertionError('unexpected command %s' % argv)
+
+
+@pytest.fixture
+def node(monkeypatch, run_module):
+    fake = FakeNode()
+    fake.run_module = run_module
+    files = {'/proc/mdstat': fixture('mdraid', 'mdstat_degraded.txt'),
+             '/etc/mdadm/mdadm.conf': fixture('mdraid', 'brief_degraded.txt')}
+    monkeypatch.setattr(raid1_verify, 'read_text', lambda path, default='': files.get(path, default))
+    monkeypatch.setattr(raid1_verify.os.path, 'realpath', lambda p: DISKS.get(p, p))
+    monkeypatch.setattr(raid1_verify.os.path, 'exists', lambda p: p == '/dev/vdc')
+    monkeypatch.setattr(raid1_verify.os.path, 'isdir', lambda p: False)
+    monkeypatch.setattr(raid1_verify, 'bios_boot_code', lambda disk: True)
+    monkeypatch.setattr(basic.AnsibleModule, 'run_command', lambda self, *a, **k: fake.run_command(*a, **k))
+    monkeypatch.setattr(basic.AnsibleModule, 'get_bin_path', lambda self, name, **k: fake.get_bin_path(name, **k))
+
+    return fake
+
+
+def run(node, **args):
+    base = {'disk1': '/dev/disk/by-id/virtio-disk1', 'disk2': '/dev/disk/by-id/virtio-disk2',
+            'check_initramfs': False}
+    base.update(args)
+    return node.run_module(raid1_verify.main, base)
+
+
+def failed_names(out):
+    return [c['check'] for c in out.result['failed_checks']]
+
+
+def test_degraded_boot_from_disk2_passes_when_degraded_is_allowed(node):
+    out = run(node, allow_degraded=True)
+    assert not out.failed, out.result['msg']
+    assert out.result['md']['version'] == '0.90'
+    assert [pv['pv_name'] for pv in out.result['pvs']] == ['/dev/md0']
+
+
+def test_degraded_array_fails_with_the_missing_member_named(node):
+    out = run(node)
+    assert out.failed
+    assert failed_names(out) == ['md_members_active']
+    assert out.result['failed_checks'][0]['problem'] == 'not active in /dev/md0: /dev/vdb3'
+
+
+@pytest.mark.parametrize('installed, missing', [
+    (('mdadm', 'sgdisk', 'findmnt'), 'pvs'),
+    (('findmnt',), 'mdadm, pvs, sgdisk'),
+])
+def test_missing_tools_are_a_failed_check_not_a_crash(node, installed, missing):
+    node.installed = installed
+    out = run(node)
+    assert out.failed
+    assert failed_names(out) == ['tools_installed']
+    assert out.result['failed_checks'][0]['problem'] == (
+        'not installed (or not in PATH): %s; this host cannot carry a root RAID1 as declared' % missing)
+    assert node.calls == []
+
+
+def test_missing_tools_reported_without_failing_when_asked(node):
+    node.installed = ('mdadm', 'sgdisk')
+    out = run(node, fail_on_error=False)
+    assert not out.failed
+    assert failed_names(out) == ['tools_installed']
