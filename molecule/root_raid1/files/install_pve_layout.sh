@@ -5,10 +5,13 @@ set -eu
 firmware=$1
 d1=$(readlink -f /dev/disk/by-id/virtio-disk1)
 seed=/dev/disk/by-id/virtio-seed
+# p3 holds the root LV (the size of the seed) plus 512 MiB of free extents, like the installer's
+# 19.5 GiB scaled down: the smaller the PV, the quicker pvmove and the md resync in the tests.
+p3_mib=$(( $(blockdev --getsize64 $seed) / 1048576 + 512 ))
 sgdisk --zap-all "$d1" >/dev/null
 sgdisk -a 1 -n 1:34:2047 -t 1:21686148-6449-6E6F-744E-656564454649 \
        -a 2048 -n 2:2048:+256M -t 2:C12A7328-F81F-11D2-BA4B-00A0C93EC93B \
-       -n 3:0:+6400M -t 3:E6D6D379-F507-44C2-A23C-238F2A3DF928 "$d1" >/dev/null
+       -n 3:0:+${p3_mib}M -t 3:E6D6D379-F507-44C2-A23C-238F2A3DF928 "$d1" >/dev/null
 partprobe "$d1"; udevadm settle
 mkfs.vfat -F 32 "${d1}2" >/dev/null
 pvcreate -q "${d1}3"

@@ -13,6 +13,8 @@ from isplab_lab.common import MARKER, RUN_REGISTRY, CACHE, LabError, free_port, 
 
 OVMF_CODE = '/usr/share/OVMF/OVMF_CODE_4M.fd'
 OVMF_VARS = '/usr/share/OVMF/OVMF_VARS_4M.fd'
+# Read-only seed disks: the base rootfs as built, or shrunk to its used size plus headroom.
+SEED_SOURCES = ('base', 'base-min')
 SSH_OPTS = ['-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null',
             '-o', 'LogLevel=ERROR', '-o', 'ConnectTimeout=5']
 SSH_TIMEOUT = int(os.environ.get('ISPLAB_SSH_TIMEOUT', '600'))
@@ -155,7 +157,7 @@ class Lab:
             subprocess.run(['qemu-img', 'create', '-q', '-f', 'qcow2', '-F', 'raw', '-b', img['rootfs'], root],
                            check=True)
         for disk in vm['disks']:
-            if disk.get('source') == 'base':
+            if disk.get('source') in SEED_SOURCES:
                 continue
             path = os.path.join(d, 'disk-%s.raw' % disk['name'])
             if not os.path.exists(path):
@@ -195,6 +197,9 @@ class Lab:
             disk = by_name[disk_name]
             if disk.get('source') == 'base':
                 cmd += _disk_args(disk_name, img['rootfs'], 'raw', readonly=True)
+                continue
+            if disk.get('source') == 'base-min':
+                cmd += _disk_args(disk_name, image.ensure_minimal_rootfs(img), 'raw', readonly=True)
                 continue
             bootindex = index + 1 if vm['boot'] == 'disk' else None
             cmd += _disk_args(disk_name, os.path.join(d, 'disk-%s.raw' % disk_name), 'raw', bootindex=bootindex)

@@ -92,3 +92,27 @@ def test_reap_only_matches_our_marker(monkeypatch):
     monkeypatch.setattr(vm, '_cmdline_of', lambda pid: cmdlines.get(pid, []))
     assert vm._is_ours(10) and not vm._is_ours(11) and not vm._is_ours(12)
     assert vm._is_ours(10, '/s', 'a') and not vm._is_ours(10, '/s', 'b')
+
+
+def test_minimal_rootfs_is_a_shrunk_consistent_copy(tmp_path, monkeypatch):
+    """Real mkfs.ext4/e2fsck/resize2fs on a small image: the seed keeps the files and loses the empty space."""
+    import subprocess
+    tree = tmp_path / 'tree'
+    (tree / 'etc').mkdir(parents=True)
+    (tree / 'etc' / 'marker').write_text('seed\n')
+    (tree / 'blob').write_bytes(os.urandom(8 * 1024 * 1024))
+    rootfs = tmp_path / 'rootfs.raw'
+    subprocess.run(['mkfs.ext4', '-q', '-F', '-d', str(tree), str(rootfs), '1G'], check=True)
+    monkeypatch.setattr(image, 'IMAGES', str(tmp_path))
+    monkeypatch.setattr(image, 'MIN_HEADROOM', 16 * 1024 * 1024)
+    paths = {'rootfs': str(rootfs), 'rootfs_min': str(tmp_path / 'rootfs-min.raw')}
+    seed = image.ensure_minimal_rootfs(paths)
+    size = os.path.getsize(seed)
+    assert size % (16 * 1024 * 1024) == 0 and 8 * 1024 * 1024 < size <= 96 * 1024 * 1024
+    assert subprocess.run(['e2fsck', '-n', '-f', seed], capture_output=True).returncode == 0
+    listed = subprocess.run(['debugfs', '-R', 'cat /etc/marker', seed], capture_output=True, text=True)
+    assert listed.stdout == 'seed\n'
+    # the original is untouched and a second call reuses the copy
+    assert os.path.getsize(rootfs) == 1024 ** 3
+    mtime = os.path.getmtime(seed)
+    assert image.ensure_minimal_rootfs(paths) == seed and os.path.getmtime(seed) == mtime
