@@ -13,7 +13,7 @@ STAGE := tests/tools/stage
 LABCTL := tests/lab/labctl
 
 # Every role's scenario; `make test` runs all of them, longest first, MOLECULE_LANES at a time.
-MOLECULE_SCENARIOS ?= cifs_mount l2_bridge flow_monitor flow_collector default
+MOLECULE_SCENARIOS ?= root_raid1 root_raid1_uefi cifs_mount ceph_osd flow_monitor flow_collector l2_bridge default
 MOLECULE_LANES ?= 2
 
 .PHONY: test-quick help bootstrap venv collection lock unit sanity lint molecule test lab lab-down image build docs clean reap

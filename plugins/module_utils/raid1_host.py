@@ -13,12 +13,16 @@ import os
 import re
 import time
 
-from ansible_collections.isplab.infra.plugins.module_utils import gpt, lvm, mdraid
+from ansible_collections.isplab.infra.plugins.module_utils import fat, gpt, lvm, mdraid
 from ansible_collections.isplab.infra.plugins.module_utils.raid1_plan import STAMP_PATH, ERR_EXTENTS
+from ansible_collections.isplab.infra.plugins.module_utils.runner import CommandError, CommandResult
 
 LVM_CONF = '/etc/lvm/lvm.conf'
 MDADM_CONF = '/etc/mdadm/mdadm.conf'
 GRUB_CFG = '/boot/grub/grub.cfg'
+FSTAB = '/etc/fstab'
+# The ESP's boot sector, its FAT32 backup and the first FAT: written in one go, last.
+ESP_HEAD_BYTES = 1024 * 1024
 
 
 def read_text(path, default=''):
@@ -114,7 +118,10 @@ def inspect(module, runner, params):
     state['disk1'] = disk_state(runner, d1, False)
     state['disk2'] = disk_state(runner, d2, d1 != d2)
     d2p3 = gpt.partition_path(d2, 3)
+    state['d1p2_blkid'] = blkid(runner, gpt.partition_path(d1, 2)) if 2 in state['disk1']['parts'] else {}
     state['d2p2_blkid'] = blkid(runner, gpt.partition_path(d2, 2)) if 2 in state['disk2']['parts'] else {}
+    fstab = read_text(FSTAB)
+    state['fstab_esp_needs_nofail'] = fat.esp_fstab_nofail(fstab) not in (None, fstab)
     state['d2p3_blkid'] = blkid(runner, d2p3) if 3 in state['disk2']['parts'] else {}
     state['d2p3_examine'] = examine(runner, d2p3) if 3 in state['disk2']['parts'] else None
     state['mdstat'] = mdraid.parse_mdstat(read_text('/proc/mdstat'))
@@ -221,6 +228,46 @@ class Executor:
         self.runner.run(['efibootmgr', '--create', '--disk', disk, '--part', '2', '--label', label,
                          '--loader', '\\EFI\\debian\\grubx64.efi'], changes=True)
 
+    def esp_mounted(self, esp):
+        """grub-install --efi-directory=/boot/efi on an unmounted /boot/efi fails ("doesn't look like an EFI
+        partition", seen once in the lab): mount it from fstab again, refuse a foreign one."""
+        source = esp_mount_source(self.runner)
+        if source is None:
+            self.runner.run(['mount', '/boot/efi'], changes=True)
+            source = esp_mount_source(self.runner)
+        if source != esp:
+            raise CommandError(CommandResult(['findmnt', '/boot/efi'], rc=1),
+                               '/boot/efi is mounted from %s, expected the ESP of disk 1 (%s)' % (source, esp))
+
+    def esp_head(self, source, target):
+        with open(source, 'rb') as handle:
+            head = handle.read(ESP_HEAD_BYTES)
+        old_id = fat.volume_id(head)
+        raw = os.urandom(4)
+        while fat.format_volume_id(raw) == old_id:
+            raw = os.urandom(4)
+        fd = os.open(target, os.O_WRONLY)
+        try:
+            os.write(fd, fat.with_volume_id(head, raw))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        self.runner.commands.append('write first MiB of %s to %s, FAT volume ID %s -> %s'
+                                    % (source, target, old_id, fat.format_volume_id(raw)))
+        # udev re-reads the partition on close; wait so by-uuid is settled before anything mounts
+        self.runner.run(['udevadm', 'settle'])
+
+    def fstab_nofail(self):
+        before = read_text(FSTAB)
+        after = fat.esp_fstab_nofail(before)
+        if after is None or after == before:
+            return
+        self.diff.add('/etc/fstab /boot/efi line',
+                      [line for line in before.splitlines() if ' /boot/efi ' in ' %s ' % ' '.join(line.split())],
+                      [line for line in after.splitlines() if ' /boot/efi ' in ' %s ' % ' '.join(line.split())])
+        write_text(self.module, FSTAB, after)
+        self.files_changed.append(FSTAB)
+
     def flush_boot_fs(self):
         """Freezing ext4 checkpoints its journal, so a loader that ignores the journal sees the new files."""
         self.runner.run(['sync'])
@@ -255,4 +302,10 @@ class Executor:
             self.efi_entry(op[1], op[2])
         elif kind == 'flush_boot_fs':
             self.flush_boot_fs()
+        elif kind == 'esp_mounted':
+            self.esp_mounted(op[1])
+        elif kind == 'esp_head':
+            self.esp_head(op[1], op[2])
+        elif kind == 'fstab_nofail':
+            self.fstab_nofail()
         return None

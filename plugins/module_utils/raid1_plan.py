@@ -73,6 +73,12 @@ def describe(op):
         return 'efibootmgr -c -d %s -p 2 -L %s -l \\EFI\\debian\\grubx64.efi (unless present)' % (op[1], op[2])
     if kind == 'wait':
         return 'wait for %s (the role polls and shows progress)' % op[1]
+    if kind == 'esp_mounted':
+        return 'check: /boot/efi is mounted from %s (mount /boot/efi from fstab if not)' % op[1]
+    if kind == 'esp_head':
+        return 'write the first MiB of %s to %s with a new FAT volume ID (UUID)' % (op[1], op[2])
+    if kind == 'fstab_nofail':
+        return 'add nofail to the /boot/efi line of /etc/fstab (booting from disk 2 alone must not wait for it)'
     if kind == 'flush_boot_fs':
         return 'sync; fsfreeze --freeze/--unfreeze the filesystem holding /boot (writes its journal home)'
     return repr(op)
@@ -93,7 +99,8 @@ def _resolve_member(name):
 
 def _esp_ops(state, disk, esp, index):
     if state.get('esp_mount') == esp:
-        directory, pre, post = '/boot/efi', [], []
+        # checked again right before grub-install: that is minutes after the inspection
+        directory, pre, post = '/boot/efi', [('esp_mounted', esp)], []
     else:
         directory = '%s/esp%d' % (ESP_MOUNT_DIR, index)
         pre = [('run', ['mkdir', '-p', directory]), ('run', ['mount', esp, directory])]
@@ -276,16 +283,23 @@ def plan(params, state):
                 ('run', ['udevadm', 'settle'])]
         add('copy_table', ops)
 
-    if table_planned or state.get('d2p2_blkid', {}).get('TYPE') != 'vfat':
+    d2p2_uuid = state.get('d2p2_blkid', {}).get('UUID')
+    if (table_planned or state.get('d2p2_blkid', {}).get('TYPE') != 'vfat'
+            or d2p2_uuid == state.get('d1p2_blkid', {}).get('UUID')):
         # The ESP's first MiB (boot sector, FAT signature) goes last: a signature on disk 2
-        # then proves the whole copy finished, also after a crash in between.
+        # then proves the whole copy finished, also after a crash in between. It is written with
+        # a new volume ID: a second partition with the UUID /boot/efi is mounted by makes
+        # systemd unmount /boot/efi when /dev/disk/by-uuid moves to the copy.
         p1 = (gpt.partition_path(d1, 1), gpt.partition_path(d2, 1))
         p2 = (gpt.partition_path(d1, 2), gpt.partition_path(d2, 2))
         add('copy_boot_partitions', [
             ('run', ['dd', 'if=%s' % p1[0], 'of=%s' % p1[1], 'bs=64K', 'conv=fsync', 'status=none']),
             ('run', ['dd', 'if=%s' % p2[0], 'of=%s' % p2[1], 'bs=1M', 'skip=1', 'seek=1', 'conv=fsync',
                      'status=none']),
-            ('run', ['dd', 'if=%s' % p2[0], 'of=%s' % p2[1], 'bs=1M', 'count=1', 'conv=fsync', 'status=none'])])
+            ('esp_head', p2[0], p2[1])])
+
+    if state.get('fstab_esp_needs_nofail'):
+        add('esp_fstab_nofail', [('fstab_nofail',)])
 
     if table_planned or _needs_retype(state['disk2'], osd):
         add('retype_disk2', [('run', _retype_ops(d2, {} if table_planned else state['disk2'], osd)),

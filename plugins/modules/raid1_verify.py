@@ -14,7 +14,8 @@ description:
   - Reads the live system and returns facts plus a list of failed checks - md array level raid1, metadata
     0.90, both members active (or a resync in progress when I(allow_resync)), the VG on the md device only and
     no PV read from a raw member, mdadm.conf lists the array, the initramfs contains mdadm and the array,
-    GRUB boot code on both disks, partition types as intended.
+    GRUB boot code on both disks, partition types as intended, the two ESPs with different FAT volume IDs and
+    the /boot/efi line of fstab with C(nofail).
 version_added: 0.1.0
 author: isplab.infra contributors (@isplab)
 options:
@@ -112,10 +113,10 @@ import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.isplab.infra.plugins.module_utils import gpt, lvm, mdraid
+from ansible_collections.isplab.infra.plugins.module_utils import fat, gpt, lvm, mdraid
 from ansible_collections.isplab.infra.plugins.module_utils.checks import CheckList
 from ansible_collections.isplab.infra.plugins.module_utils.raid1_host import (
-    MDADM_CONF, esp_mount_source, read_text)
+    FSTAB, MDADM_CONF, blkid, esp_mount_source, read_text)
 from ansible_collections.isplab.infra.plugins.module_utils.raid1_plan import raid1_argument_spec
 from ansible_collections.isplab.infra.plugins.module_utils.runner import CommandRunner
 
@@ -259,6 +260,18 @@ def main():
             boot[disk] = loaders
             checks.expect('grub_on_%s' % os.path.basename(disk), all(loaders.values()),
                           'missing on %s: %s' % (esp, ', '.join(f for f, ok in loaders.items() if not ok)))
+
+    esp_ids = dict((gpt.partition_path(d, 2), blkid(runner, gpt.partition_path(d, 2)).get('UUID')) for d in present)
+    if len(esp_ids) == 2:
+        first, second = esp_ids.values()
+        # a missing ESP is the partition-type check's finding, not this one's
+        checks.expect('esp_volume_ids_differ', first is None or first != second,
+                      'both ESPs carry FAT volume ID %s: /dev/disk/by-uuid points at either, and systemd unmounts '
+                      '/boot/efi when the link moves' % first, volume_ids=esp_ids)
+    fstab = read_text(FSTAB)
+    checks.expect('esp_fstab_nofail', fat.esp_fstab_nofail(fstab) in (None, fstab),
+                  '%s mounts /boot/efi without nofail: booted from disk 2 alone the node waits for disk 1\'s ESP '
+                  'and stops in emergency mode' % FSTAB)
 
     layout = {}
     for disk in present:

@@ -45,6 +45,7 @@ def fresh_state():
         'firmware': 'bios',
         'disk1': disk('sgdisk_print_disk1.txt', DISK1_FRESH),
         'disk2': disk('sgdisk_print_empty.txt', {}, wipefs='wipefs_empty.json'),
+        'd1p2_blkid': gpt.parse_blkid_export(fixture('gpt', 'blkid_esp.txt')),
         'd2p2_blkid': {}, 'd2p3_blkid': {}, 'd2p3_examine': None,
         'mdstat': {}, 'md_detail': None,
         'pvs': lvm.parse_pvs(fixture('lvm', 'pvs_single.json')),
@@ -61,7 +62,8 @@ def md_created_state():
     """md0 built on disk 2 and the PV created on it (the capture's state right after pvcreate)."""
     state = fresh_state()
     state['disk2'] = disk('sgdisk_print_disk2_retyped.txt', DISK2_RETYPED, wipefs='wipefs_disk2_table.json')
-    state['d2p2_blkid'] = gpt.parse_blkid_export(fixture('gpt', 'blkid_esp.txt'))
+    # disk 2's ESP as copy_boot_partitions leaves it: disk 1's filesystem under a new volume ID
+    state['d2p2_blkid'] = dict(gpt.parse_blkid_export(fixture('gpt', 'blkid_esp.txt')), UUID='1B2C-3D4E')
     state['d2p3_blkid'] = gpt.parse_blkid_export(fixture('gpt', 'blkid_member_with_pv.txt'))
     state['d2p3_examine'] = mdraid.parse_examine(fixture('mdraid', 'examine_member.txt'))
     state['mdstat'] = mdraid.parse_mdstat(fixture('mdraid', 'mdstat_degraded.txt'))
@@ -275,3 +277,25 @@ def test_refuses_foreign_global_filter():
     state = fresh_state()
     state['lvm_conf_foreign_filter'] = True
     assert refusal(params(), state) == raid1_plan.ERR_LVM_FILTER
+
+
+def test_esp_copy_gets_a_new_volume_id_written_last():
+    cmds = commands(raid1_plan.plan(params(), fresh_state()))
+    copy = [c for c in cmds if '/dev/vdb2' in c and '/dev/vdc2' in c]
+    assert copy == ['dd if=/dev/vdb2 of=/dev/vdc2 bs=1M skip=1 seek=1 conv=fsync status=none',
+                    'write the first MiB of /dev/vdb2 to /dev/vdc2 with a new FAT volume ID (UUID)']
+
+
+def test_esp_copy_sharing_the_volume_id_is_redone():
+    """A node whose ESP was byte-copied (both report UUID 6AE7-FFCD) gets the copy redone."""
+    state = md_created_state()
+    assert 'copy_boot_partitions' not in names(raid1_plan.plan(params(), state))
+    state['d2p2_blkid'] = gpt.parse_blkid_export(fixture('gpt', 'blkid_esp.txt'))
+    assert names(raid1_plan.plan(params(), state))[0] == 'copy_boot_partitions'
+
+
+def test_fstab_without_nofail_gets_it_right_after_the_copy():
+    state = fresh_state()
+    state['fstab_esp_needs_nofail'] = True
+    phases = names(raid1_plan.plan(params(), state))
+    assert phases[:3] == ['copy_table', 'copy_boot_partitions', 'esp_fstab_nofail']

@@ -19,9 +19,10 @@ def fixture(domain, name):
 class FakeNode:
     """A degraded 0.90 array on vdc3 (disk 2 only), answered from captured command output."""
 
-    def __init__(self, installed=('mdadm', 'pvs', 'sgdisk', 'findmnt')):
+    def __init__(self, installed=('mdadm', 'pvs', 'sgdisk', 'findmnt', 'blkid')):
         self.installed = installed
         self.calls = []
+        self.blkid = {'/dev/vdc2': fixture('gpt', 'blkid_esp.txt').replace('/dev/vdb2', '/dev/vdc2')}
 
     def get_bin_path(self, name, required=False, **kwargs):
         return '/usr/sbin/' + name if name in self.installed else None
@@ -34,6 +35,8 @@ class FakeNode:
             return 0, fixture('mdraid', 'detail_degraded.txt'), ''
         if tool == 'pvs':
             return 0, fixture('lvm', 'pvs_on_md.json'), ''
+        if tool == 'blkid':
+            return 0, self.blkid.get(args[-1], ''), ''
         if tool == 'findmnt':
             return 1, '', ''
         if tool == 'sgdisk' and args[0] == '--print':
@@ -48,7 +51,9 @@ def node(monkeypatch, run_module):
     fake = FakeNode()
     fake.run_module = run_module
     files = {'/proc/mdstat': fixture('mdraid', 'mdstat_degraded.txt'),
-             '/etc/mdadm/mdadm.conf': fixture('mdraid', 'brief_degraded.txt')}
+             '/etc/mdadm/mdadm.conf': fixture('mdraid', 'brief_degraded.txt'),
+             '/etc/fstab': '/dev/pve/root / ext4 errors=remount-ro 0 1\nUUID=6AE7-FFCD /boot/efi vfat defaults,nofail 0 1\n'}
+    fake.files = files
     monkeypatch.setattr(raid1_verify, 'read_text', lambda path, default='': files.get(path, default))
     monkeypatch.setattr(raid1_verify.os.path, 'realpath', lambda p: DISKS.get(p, p))
     monkeypatch.setattr(raid1_verify.os.path, 'exists', lambda p: p == '/dev/vdc')
@@ -104,3 +109,18 @@ def test_missing_tools_reported_without_failing_when_asked(node):
     out = run(node, fail_on_error=False)
     assert not out.failed
     assert failed_names(out) == ['tools_installed']
+
+
+def test_esps_sharing_a_volume_id_and_fstab_without_nofail_are_named(node, monkeypatch):
+    """Both disks present: disk 2's ESP a byte copy of disk 1's (same UUID), fstab as the installer wrote it."""
+    monkeypatch.setattr(raid1_verify.os.path, 'exists', lambda p: p in ('/dev/vdb', '/dev/vdc', '/dev/vdb2', '/dev/vdc2'))
+    node.blkid['/dev/vdb2'] = fixture('gpt', 'blkid_esp.txt')
+    node.files['/etc/fstab'] = '/dev/pve/root / ext4 errors=remount-ro 0 1\nUUID=6AE7-FFCD /boot/efi vfat defaults 0 1\n'
+    out = run(node, allow_degraded=True)
+    problems = dict((c['check'], c['problem']) for c in out.result['failed_checks'])
+    assert problems['esp_volume_ids_differ'] == (
+        'both ESPs carry FAT volume ID 6AE7-FFCD: /dev/disk/by-uuid points at either, and systemd unmounts '
+        '/boot/efi when the link moves')
+    assert problems['esp_fstab_nofail'] == (
+        "/etc/fstab mounts /boot/efi without nofail: booted from disk 2 alone the node waits for disk 1's ESP "
+        'and stops in emergency mode')
