@@ -157,6 +157,11 @@ def efi_labels(listing):
     return labels
 
 
+# Ops carried out by the Executor method of the same name (arguments follow the name in the op tuple).
+NAMED_OPS = frozenset(['lvm_filter', 'mdadm_conf', 'check_fit', 'sync_speed', 'stamp', 'efi_entry', 'flush_boot_fs',
+                       'esp_mounted', 'esp_head', 'fstab_nofail'])
+
+
 class Executor:
     """Carries out planned ops; named ops are resolved against the live state when they run."""
 
@@ -288,24 +293,7 @@ class Executor:
             return None
         if self.module.check_mode:
             return None
-        if kind == 'lvm_filter':
-            self.lvm_filter(op[1])
-        elif kind == 'mdadm_conf':
-            self.mdadm_conf(op[1])
-        elif kind == 'check_fit':
-            self.check_fit(op[1], op[2])
-        elif kind == 'sync_speed':
-            self.sync_speed(op[1], op[2])
-        elif kind == 'stamp':
-            self.stamp(op[1])
-        elif kind == 'efi_entry':
-            self.efi_entry(op[1], op[2])
-        elif kind == 'flush_boot_fs':
-            self.flush_boot_fs()
-        elif kind == 'esp_mounted':
-            self.esp_mounted(op[1])
-        elif kind == 'esp_head':
-            self.esp_head(op[1], op[2])
-        elif kind == 'fstab_nofail':
-            self.fstab_nofail()
+        if kind not in NAMED_OPS:
+            raise ValueError('unknown op %r' % (op,))
+        getattr(self, kind)(*op[1:])
         return None
