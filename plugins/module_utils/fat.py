@@ -58,6 +58,12 @@ def with_volume_id(head, raw):
     return bytes(data)
 
 
+def fstab_lines(text, mountpoint='/boot/efi'):
+    """The active fstab lines that mount ``mountpoint``."""
+    return [line for line in text.splitlines()
+            if not line.lstrip().startswith('#') and line.split()[1:2] == [mountpoint]]
+
+
 def esp_fstab_nofail(text, mountpoint='/boot/efi'):
     """fstab with ``nofail`` on the ``mountpoint`` line, so a node booted from the other disk alone
     (whose ESP has another UUID) does not stop in emergency mode; None when no line mounts it."""

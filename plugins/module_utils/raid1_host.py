@@ -251,9 +251,12 @@ class Executor:
         raw = os.urandom(4)
         while fat.format_volume_id(raw) == old_id:
             raw = os.urandom(4)
+        data = fat.with_volume_id(head, raw)
         fd = os.open(target, os.O_WRONLY)
         try:
-            os.write(fd, fat.with_volume_id(head, raw))
+            written = 0
+            while written < len(data):
+                written += os.write(fd, data[written:])
             os.fsync(fd)
         finally:
             os.close(fd)
@@ -267,9 +270,7 @@ class Executor:
         after = fat.esp_fstab_nofail(before)
         if after is None or after == before:
             return
-        self.diff.add('/etc/fstab /boot/efi line',
-                      [line for line in before.splitlines() if ' /boot/efi ' in ' %s ' % ' '.join(line.split())],
-                      [line for line in after.splitlines() if ' /boot/efi ' in ' %s ' % ' '.join(line.split())])
+        self.diff.add('/etc/fstab /boot/efi line', fat.fstab_lines(before), fat.fstab_lines(after))
         write_text(self.module, FSTAB, after)
         self.files_changed.append(FSTAB)
 

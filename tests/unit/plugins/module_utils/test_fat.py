@@ -51,3 +51,8 @@ def test_nofail_is_added_once(before, after):
 
 def test_fstab_without_boot_efi_is_left_alone():
     assert fat.esp_fstab_nofail('/dev/pve/root / ext4 errors=remount-ro 0 1\n') is None
+
+
+def test_fstab_lines_skip_comments():
+    text = '# UUID=x /boot/efi vfat defaults 0 1\nUUID=046D-55C8 /boot/efi vfat defaults 0 1\n/dev/pve/root / ext4 defaults 0 1\n'
+    assert fat.fstab_lines(text) == ['UUID=046D-55C8 /boot/efi vfat defaults 0 1']
