@@ -5,8 +5,9 @@
 
 A byte copy of the ESP carries the source's volume ID, which is what ``blkid`` reports as the
 UUID and what the installer's fstab mounts /boot/efi by.  Two partitions with one UUID make
-/dev/disk/by-uuid point at either, and systemd unmounts /boot/efi when the link moves to the
-copy (seen in the lab: grub-install then found a plain directory).  The copy gets a new ID.
+/dev/disk/by-uuid point at either, and the mount unit follows that link; the one lab failure
+("/boot/efi doesn't look like an EFI partition") is suspected but not proven to come from it.
+The copy gets a new ID.
 """
 
 from __future__ import absolute_import, division, print_function

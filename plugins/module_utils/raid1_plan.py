@@ -288,8 +288,8 @@ def plan(params, state):
             or d2p2_uuid == state.get('d1p2_blkid', {}).get('UUID')):
         # The ESP's first MiB (boot sector, FAT signature) goes last: a signature on disk 2
         # then proves the whole copy finished, also after a crash in between. It is written with
-        # a new volume ID: a second partition with the UUID /boot/efi is mounted by makes
-        # systemd unmount /boot/efi when /dev/disk/by-uuid moves to the copy.
+        # a new volume ID: with two partitions of one UUID, /dev/disk/by-uuid (what fstab mounts
+        # /boot/efi by) may point at either.
         p1 = (gpt.partition_path(d1, 1), gpt.partition_path(d2, 1))
         p2 = (gpt.partition_path(d1, 2), gpt.partition_path(d2, 2))
         add('copy_boot_partitions', [

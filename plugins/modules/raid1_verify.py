@@ -266,8 +266,8 @@ def main():
         first, second = esp_ids.values()
         # a missing ESP is the partition-type check's finding, not this one's
         checks.expect('esp_volume_ids_differ', first is None or first != second,
-                      'both ESPs carry FAT volume ID %s: /dev/disk/by-uuid points at either, and systemd unmounts '
-                      '/boot/efi when the link moves' % first, volume_ids=esp_ids)
+                      'both ESPs carry FAT volume ID %s: /dev/disk/by-uuid, which fstab mounts /boot/efi by, '
+                      'may point at either' % first, volume_ids=esp_ids)
     fstab = read_text(FSTAB)
     checks.expect('esp_fstab_nofail', fat.esp_fstab_nofail(fstab) in (None, fstab),
                   '%s mounts /boot/efi without nofail: booted from disk 2 alone the node waits for disk 1\'s ESP '
