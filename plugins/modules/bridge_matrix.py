@@ -142,8 +142,8 @@ import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.isplab.infra.plugins.module_utils import bridge_matrix as matrix
-from ansible_collections.isplab.infra.plugins.module_utils.runner import CommandRunner
+from ansible_collections.isplab.infra.plugins.module_utils.l2_bridge import matrix
+from ansible_collections.isplab.infra.plugins.module_utils.common.runner import CommandRunner
 
 
 def main():

@@ -135,11 +135,11 @@ import os
 import socket
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.isplab.infra.plugins.module_utils.ceph import (
+from ansible_collections.isplab.infra.plugins.module_utils.ceph_osd.ceph import (
     CephError, MEMORY_TARGET_FLOOR, create_command, created_osd_id, memory_target, parse_config_dump, parse_lsblk,
     parse_lvm_list, parse_meminfo, parse_wipefs, plan_partitions)
-from ansible_collections.isplab.infra.plugins.module_utils.diff import DiffTracker
-from ansible_collections.isplab.infra.plugins.module_utils.runner import CommandError, CommandRunner
+from ansible_collections.isplab.infra.plugins.module_utils.common.diff import DiffTracker
+from ansible_collections.isplab.infra.plugins.module_utils.common.runner import CommandError, CommandRunner
 
 LSBLK = ['lsblk', '--json', '--bytes', '--paths', '--list', '--output', 'NAME,TYPE,PARTTYPE,PKNAME,SIZE']
 LVM_LIST = ['ceph-volume', 'lvm', 'list', '--format', 'json']

@@ -176,9 +176,9 @@ import os
 import stat
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.isplab.infra.plugins.module_utils import cifs
-from ansible_collections.isplab.infra.plugins.module_utils.diff import DiffTracker
-from ansible_collections.isplab.infra.plugins.module_utils.runner import CommandError, CommandRunner
+from ansible_collections.isplab.infra.plugins.module_utils.cifs_mount import cifs
+from ansible_collections.isplab.infra.plugins.module_utils.common.diff import DiffTracker
+from ansible_collections.isplab.infra.plugins.module_utils.common.runner import CommandError, CommandRunner
 
 PROC_MOUNTS = '/proc/self/mounts'
 

@@ -81,13 +81,9 @@ options:
     description: Fail the task when a check fails (otherwise report only).
     type: bool
     default: true
+extends_documentation_fragment:
+  - isplab.infra.attributes.verifier
 attributes:
-  check_mode:
-    support: full
-    description: Read-only; runs the same in check mode.
-  diff_mode:
-    support: none
-    description: Changes nothing, so there is nothing to diff.
   platform:
     platforms: posix
     support: full
@@ -157,8 +153,8 @@ commands:
 import os
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.isplab.infra.plugins.module_utils import cifs
-from ansible_collections.isplab.infra.plugins.module_utils.checks import CheckList
+from ansible_collections.isplab.infra.plugins.module_utils.cifs_mount import cifs
+from ansible_collections.isplab.infra.plugins.module_utils.common.checks import CheckList
 
 PROC_MOUNTS = '/proc/self/mounts'
 DEBUG_DATA = '/proc/fs/cifs/DebugData'

@@ -78,10 +78,10 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.isplab.infra.plugins.module_utils import netflow_v9 as nf
-from ansible_collections.isplab.infra.plugins.module_utils.checks import CheckList
-from ansible_collections.isplab.infra.plugins.module_utils.nfdump import NfdumpError, flow_files, read_flows
-from ansible_collections.isplab.infra.plugins.module_utils.runner import CommandError, CommandRunner
+from ansible_collections.isplab.infra.plugins.module_utils.flow_collector import netflow_v9 as nf
+from ansible_collections.isplab.infra.plugins.module_utils.common.checks import CheckList
+from ansible_collections.isplab.infra.plugins.module_utils.flow_collector.nfdump import NfdumpError, flow_files, read_flows
+from ansible_collections.isplab.infra.plugins.module_utils.common.runner import CommandError, CommandRunner
 
 LONG = nf.Template(400, [(nf.SRC_AS, 4), (nf.DST_AS, 4), (nf.INPUT_SNMP, 4), (nf.OUTPUT_SNMP, 4),
                          (nf.DIRECTION, 1), (nf.IN_BYTES, 8), (nf.IN_PKTS, 8),

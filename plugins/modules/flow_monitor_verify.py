@@ -52,9 +52,9 @@ options:
           direction: {description: Direction., type: str, default: input, choices: [input, output]}
   collector_interval: {description: Collector rotation interval in seconds., type: int, default: 300}
   fail_on_error: {description: Fail when a check does not hold (otherwise only report)., type: bool, default: true}
+extends_documentation_fragment:
+  - isplab.infra.attributes.verifier
 attributes:
-  check_mode: {support: full, description: Read-only; runs the same in check mode.}
-  diff_mode: {support: none, description: Changes nothing.}
   platform: {support: full, platforms: [ios_xe], description: Cisco IOS-XE over SSH (netmiko) from the controller.}
 '''
 
@@ -96,10 +96,10 @@ commands:
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.isplab.infra.plugins.module_utils.checks import CheckList
-from ansible_collections.isplab.infra.plugins.module_utils.ios_flow_parser import (
+from ansible_collections.isplab.infra.plugins.module_utils.common.checks import CheckList
+from ansible_collections.isplab.infra.plugins.module_utils.flow_monitor.parser import (
     parse_running_config, parse_show_flow_exporter_templates, parse_show_flow_monitor, parse_show_flow_record)
-from ansible_collections.isplab.infra.plugins.module_utils.ios_flow_session import (
+from ansible_collections.isplab.infra.plugins.module_utils.flow_monitor.session import (
     CONNECTION_ARGS, HAS_NETMIKO, NETMIKO_IMPORT_ERROR, IosSession, IosSessionError)
 
 COUNTER_TYPES = {1: 'bytes', 2: 'packets'}

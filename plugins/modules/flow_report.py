@@ -68,9 +68,9 @@ import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.isplab.infra.plugins.module_utils.nfdump import (
+from ansible_collections.isplab.infra.plugins.module_utils.flow_collector.nfdump import (
     NfdumpError, bit_rates, flow_files, read_flows, slot_series)
-from ansible_collections.isplab.infra.plugins.module_utils.runner import CommandError, CommandRunner
+from ansible_collections.isplab.infra.plugins.module_utils.common.runner import CommandError, CommandRunner
 
 COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf']
 

@@ -155,11 +155,11 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.isplab.infra.plugins.module_utils.diff import DiffTracker
-from ansible_collections.isplab.infra.plugins.module_utils.ios_flow_diff import expected_after, plan
-from ansible_collections.isplab.infra.plugins.module_utils.ios_flow_model import lint, normalize, render
-from ansible_collections.isplab.infra.plugins.module_utils.ios_flow_parser import parse_running_config
-from ansible_collections.isplab.infra.plugins.module_utils.ios_flow_session import (
+from ansible_collections.isplab.infra.plugins.module_utils.common.diff import DiffTracker
+from ansible_collections.isplab.infra.plugins.module_utils.flow_monitor.diff import expected_after, plan
+from ansible_collections.isplab.infra.plugins.module_utils.flow_monitor.model import lint, normalize, render
+from ansible_collections.isplab.infra.plugins.module_utils.flow_monitor.parser import parse_running_config
+from ansible_collections.isplab.infra.plugins.module_utils.flow_monitor.session import (
     CONNECTION_ARGS, HAS_NETMIKO, NETMIKO_IMPORT_ERROR, IosSession, IosSessionError)
 
 SECTION = 'show running-config | section flow'

@@ -100,11 +100,11 @@ mode:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.isplab.infra.plugins.module_utils.bridge_model import BridgeModelError, bridge_argument_spec, validate
-from ansible_collections.isplab.infra.plugins.module_utils.diff import DiffTracker
-from ansible_collections.isplab.infra.plugins.module_utils.linux_bridge import (
+from ansible_collections.isplab.infra.plugins.module_utils.l2_bridge.model import BridgeModelError, bridge_argument_spec, validate
+from ansible_collections.isplab.infra.plugins.module_utils.common.diff import DiffTracker
+from ansible_collections.isplab.infra.plugins.module_utils.l2_bridge.linux import (
     parse_bridge_links, parse_ip_links, plan, port_mode)
-from ansible_collections.isplab.infra.plugins.module_utils.runner import CommandRunner
+from ansible_collections.isplab.infra.plugins.module_utils.common.runner import CommandRunner
 
 
 def ns_argv(argv, netns):

@@ -40,13 +40,9 @@ options:
     description: Fail when a check fails.
     type: bool
     default: true
+extends_documentation_fragment:
+  - isplab.infra.attributes.verifier
 attributes:
-  check_mode:
-    support: full
-    description: Read-only; runs the same in check mode.
-  diff_mode:
-    support: none
-    description: Nothing changes.
   platform:
     platforms: linux
     support: full
@@ -80,11 +76,11 @@ checks:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.isplab.infra.plugins.module_utils.bridge_model import verify_argument_spec
-from ansible_collections.isplab.infra.plugins.module_utils.checks import CheckList
-from ansible_collections.isplab.infra.plugins.module_utils.linux_bridge import (
+from ansible_collections.isplab.infra.plugins.module_utils.l2_bridge.model import verify_argument_spec
+from ansible_collections.isplab.infra.plugins.module_utils.common.checks import CheckList
+from ansible_collections.isplab.infra.plugins.module_utils.l2_bridge.linux import (
     FLAG_NAMES, desired_flags, parse_bridge_links, parse_ip_links, port_mode)
-from ansible_collections.isplab.infra.plugins.module_utils.runner import CommandRunner
+from ansible_collections.isplab.infra.plugins.module_utils.common.runner import CommandRunner
 
 
 def main():

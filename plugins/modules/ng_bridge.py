@@ -157,12 +157,12 @@ arp_rule:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.isplab.infra.plugins.module_utils.bridge_model import (
+from ansible_collections.isplab.infra.plugins.module_utils.l2_bridge.model import (
     PORT_KINDS, BridgeModelError, arp_rule, bridge_argument_spec, validate)
-from ansible_collections.isplab.infra.plugins.module_utils.diff import DiffTracker
-from ansible_collections.isplab.infra.plugins.module_utils.netgraph import (
+from ansible_collections.isplab.infra.plugins.module_utils.common.diff import DiffTracker
+from ansible_collections.isplab.infra.plugins.module_utils.l2_bridge.netgraph import (
     boot_lines, parse_config, parse_list, parse_show, peer_of, plan)
-from ansible_collections.isplab.infra.plugins.module_utils.runner import CommandRunner
+from ansible_collections.isplab.infra.plugins.module_utils.common.runner import CommandRunner
 
 FREEBSD_ARP_MAX_AGE = 1200
 

@@ -42,13 +42,9 @@ options:
     description: Fail when a check fails (otherwise only report).
     type: bool
     default: true
+extends_documentation_fragment:
+  - isplab.infra.attributes.verifier
 attributes:
-  check_mode:
-    support: full
-    description: Read-only; runs the same in check mode.
-  diff_mode:
-    support: none
-    description: Nothing changes.
   platform:
     platforms: freebsd
     support: full
@@ -91,11 +87,11 @@ checks:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.isplab.infra.plugins.module_utils.bridge_model import arp_rule, verify_argument_spec
-from ansible_collections.isplab.infra.plugins.module_utils.checks import CheckList
-from ansible_collections.isplab.infra.plugins.module_utils.netgraph import (
+from ansible_collections.isplab.infra.plugins.module_utils.l2_bridge.model import arp_rule, verify_argument_spec
+from ansible_collections.isplab.infra.plugins.module_utils.common.checks import CheckList
+from ansible_collections.isplab.infra.plugins.module_utils.l2_bridge.netgraph import (
     ether_node_name, observed_mode, parse_config, parse_list, parse_show)
-from ansible_collections.isplab.infra.plugins.module_utils.runner import CommandRunner
+from ansible_collections.isplab.infra.plugins.module_utils.common.runner import CommandRunner
 
 
 def main():

@@ -86,13 +86,9 @@ options:
     description: Fail the task when a check fails (the result always lists every check).
     type: bool
     default: true
+extends_documentation_fragment:
+  - isplab.infra.attributes.verifier
 attributes:
-  check_mode:
-    support: full
-    description: Only reads; runs the same in check mode.
-  diff_mode:
-    support: none
-    description: Changes nothing, so there is nothing to diff.
   platform:
     support: full
     platforms: all
@@ -144,7 +140,7 @@ commands:
 import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-from ansible_collections.isplab.infra.plugins.module_utils.pve import evaluate
+from ansible_collections.isplab.infra.plugins.module_utils.ceph_osd.pve import evaluate
 
 try:
     from proxmoxer import ProxmoxAPI

@@ -55,13 +55,9 @@ options:
     description: Fail the task when a check failed (the results are returned either way).
     type: bool
     default: true
+extends_documentation_fragment:
+  - isplab.infra.attributes.verifier
 attributes:
-  check_mode:
-    support: full
-    description: Reads only.
-  diff_mode:
-    support: none
-    description: Reads only; there is nothing to diff.
   platform:
     support: full
     platforms: debian
@@ -113,12 +109,12 @@ import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.isplab.infra.plugins.module_utils import fat, gpt, lvm, mdraid
-from ansible_collections.isplab.infra.plugins.module_utils.checks import CheckList
-from ansible_collections.isplab.infra.plugins.module_utils.raid1_host import (
+from ansible_collections.isplab.infra.plugins.module_utils.root_raid1 import fat, gpt, lvm, mdraid
+from ansible_collections.isplab.infra.plugins.module_utils.common.checks import CheckList
+from ansible_collections.isplab.infra.plugins.module_utils.root_raid1.host import (
     FSTAB, MDADM_CONF, blkid, esp_mount_source, read_text)
-from ansible_collections.isplab.infra.plugins.module_utils.raid1_plan import raid1_argument_spec
-from ansible_collections.isplab.infra.plugins.module_utils.runner import CommandRunner
+from ansible_collections.isplab.infra.plugins.module_utils.root_raid1.planner import raid1_argument_spec
+from ansible_collections.isplab.infra.plugins.module_utils.common.runner import CommandRunner
 
 
 # Without these the other checks cannot be read: their absence is a failed check, not a crash.

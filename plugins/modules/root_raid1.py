@@ -142,11 +142,11 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.isplab.infra.plugins.module_utils import mdraid
-from ansible_collections.isplab.infra.plugins.module_utils.diff import DiffTracker
-from ansible_collections.isplab.infra.plugins.module_utils.raid1_host import Executor, inspect, read_text
-from ansible_collections.isplab.infra.plugins.module_utils.raid1_plan import Refusal, plan, raid1_argument_spec, render
-from ansible_collections.isplab.infra.plugins.module_utils.runner import CommandError, CommandRunner
+from ansible_collections.isplab.infra.plugins.module_utils.root_raid1 import mdraid
+from ansible_collections.isplab.infra.plugins.module_utils.common.diff import DiffTracker
+from ansible_collections.isplab.infra.plugins.module_utils.root_raid1.host import Executor, inspect, read_text
+from ansible_collections.isplab.infra.plugins.module_utils.root_raid1.planner import Refusal, plan, raid1_argument_spec, render
+from ansible_collections.isplab.infra.plugins.module_utils.common.runner import CommandError, CommandRunner
 
 
 def _still_syncing(md_device):

@@ -7,7 +7,7 @@ import subprocess
 import pytest
 
 from conftest import REPO
-from ansible_collections.isplab.infra.plugins.module_utils import bridge_matrix as matrix
+from ansible_collections.isplab.infra.plugins.module_utils.l2_bridge import matrix
 
 # Same test bed as playbooks/bridge_testbed.yml.
 PORTS = [

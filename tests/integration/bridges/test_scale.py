@@ -4,8 +4,8 @@ import json
 import os
 import time
 
-from ansible_collections.isplab.infra.plugins.module_utils.bridge_model import validate
-from ansible_collections.isplab.infra.plugins.module_utils.netgraph import parse_show, plan
+from ansible_collections.isplab.infra.plugins.module_utils.l2_bridge.model import validate
+from ansible_collections.isplab.infra.plugins.module_utils.l2_bridge.netgraph import parse_show, plan
 from conftest import REPO
 
 LINES = 4000

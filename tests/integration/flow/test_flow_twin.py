@@ -10,11 +10,11 @@ import time
 
 import pytest
 
-from ansible_collections.isplab.infra.plugins.module_utils import ios_flow_model, ios_flow_parser
-from ansible_collections.isplab.infra.plugins.module_utils.nfdump import parse_json, slot_series
+from ansible_collections.isplab.infra.plugins.module_utils.flow_monitor import model as ios_flow_model, parser as ios_flow_parser
+from ansible_collections.isplab.infra.plugins.module_utils.flow_collector.nfdump import parse_json, slot_series
 from ansible_collections.isplab.infra.plugins.modules import flow_monitor_verify, ios_flow
-from ansible_collections.isplab.infra.plugins.module_utils.checks import CheckList
-from ansible_collections.isplab.infra.plugins.module_utils.ios_flow_session import IosSession
+from ansible_collections.isplab.infra.plugins.module_utils.common.checks import CheckList
+from ansible_collections.isplab.infra.plugins.module_utils.flow_monitor.session import IosSession
 
 pytestmark = pytest.mark.flow_twin
 

@@ -16,7 +16,7 @@ import socket
 import threading
 import time
 
-_NF_PATH = os.path.join(os.path.dirname(__file__), '..', '..', '..', 'plugins', 'module_utils', 'netflow_v9.py')
+_NF_PATH = os.path.join(os.path.dirname(__file__), '..', '..', '..', 'plugins', 'module_utils', 'flow_collector', 'netflow_v9.py')
 _spec = importlib.util.spec_from_file_location('isplab_twin_netflow_v9', _NF_PATH)
 nf = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(nf)

@@ -7,7 +7,7 @@ import pytest
 
 from ansible.module_utils import basic
 from ansible.module_utils.testing import patch_module_args
-from ansible_collections.isplab.infra.plugins.module_utils import cifs
+from ansible_collections.isplab.infra.plugins.module_utils.cifs_mount import cifs
 from ansible_collections.isplab.infra.plugins.modules import cifs_mount
 
 FIXTURES = os.path.join(os.path.dirname(__file__), '..', '..', 'fixtures', 'cifs')

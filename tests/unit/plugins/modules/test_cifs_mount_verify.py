@@ -2,7 +2,7 @@
 
 import os
 
-from ansible_collections.isplab.infra.plugins.module_utils.checks import CheckList
+from ansible_collections.isplab.infra.plugins.module_utils.common.checks import CheckList
 from ansible_collections.isplab.infra.plugins.modules import cifs_mount_verify
 
 FIXTURES = os.path.join(os.path.dirname(__file__), '..', '..', 'fixtures', 'cifs')

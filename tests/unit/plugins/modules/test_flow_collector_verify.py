@@ -1,5 +1,5 @@
-from ansible_collections.isplab.infra.plugins.module_utils import netflow_v9 as nf
-from ansible_collections.isplab.infra.plugins.module_utils.checks import CheckList
+from ansible_collections.isplab.infra.plugins.module_utils.flow_collector import netflow_v9 as nf
+from ansible_collections.isplab.infra.plugins.module_utils.common.checks import CheckList
 from ansible_collections.isplab.infra.plugins.modules import flow_collector_verify as v
 
 

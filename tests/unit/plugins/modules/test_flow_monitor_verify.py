@@ -1,6 +1,6 @@
 import os
 
-from ansible_collections.isplab.infra.plugins.module_utils.checks import CheckList
+from ansible_collections.isplab.infra.plugins.module_utils.common.checks import CheckList
 from ansible_collections.isplab.infra.plugins.modules import flow_monitor_verify
 
 FIX = os.path.join(os.path.dirname(__file__), '..', '..', 'fixtures', 'ios_xe')

@@ -1,0 +1,197 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) isplab.infra contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Parsers for IOS-XE Flexible NetFlow output.
+
+- ``show running-config | section flow``: flow record/exporter/monitor
+  blocks and every interface block that carries an ``ip|ipv6 flow monitor``
+  line (``section`` prints the whole parent section when a child matches).
+- ``show flow record``, ``show flow exporter templates``, ``show flow monitor``.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+
+from ansible_collections.isplab.infra.plugins.module_utils.flow_monitor.model import IOS_DEFAULTS
+
+_ATTACH = re.compile(r'^(ip|ipv6) flow monitor (\S+)(?: sampler \S+)? (input|output)$')
+
+
+def _blocks(text):
+    """Top-level lines with their indented children; '!' and blank lines separate nothing."""
+    blocks = []
+    for raw in text.splitlines():
+        line = raw.rstrip()
+        if not line.strip() or line.strip() == '!' or line.startswith('Building configuration'):
+            continue
+        if line[0] != ' ':
+            blocks.append((line, []))
+        elif blocks:
+            blocks[-1][1].append(line.strip())
+    return blocks
+
+
+def parse_running_config(text):
+    """Model dicts (see ios_flow_model) from ``show running-config | section flow``."""
+    model = {'exporters': {}, 'records': {}, 'monitors': {}, 'interfaces': {}}
+    for head, children in _blocks(text):
+        if head.startswith('flow record '):
+            rec = {'description': None, 'fields': []}
+            for line in children:
+                if line.startswith('description '):
+                    rec['description'] = line[len('description '):]
+                elif line.startswith(('match ', 'collect ')):
+                    rec['fields'].append(line)
+            model['records'][head[len('flow record '):]] = rec
+        elif head.startswith('flow exporter '):
+            exp = {'description': None, 'destination': None, 'source': None,
+                   'transport_port': IOS_DEFAULTS['transport_port'], 'version': IOS_DEFAULTS['version'],
+                   'template_timeout': IOS_DEFAULTS['template_timeout']}
+            for line in children:
+                words = line.split()
+                if words[0] == 'description':
+                    exp['description'] = line[len('description '):]
+                elif words[0] == 'destination':
+                    exp['destination'] = words[-1]
+                elif words[0] == 'source':
+                    exp['source'] = words[1]
+                elif words[:2] == ['transport', 'udp']:
+                    exp['transport_port'] = int(words[2])
+                elif words[0] == 'export-protocol':
+                    exp['version'] = 'ipfix' if words[1] == 'ipfix' else '9'
+                elif words[:3] == ['template', 'data', 'timeout']:
+                    exp['template_timeout'] = int(words[3])
+            model['exporters'][head[len('flow exporter '):]] = exp
+        elif head.startswith('flow monitor '):
+            mon = {'description': None, 'record': None, 'exporters': [],
+                   'active_timeout': IOS_DEFAULTS['active_timeout'],
+                   'inactive_timeout': IOS_DEFAULTS['inactive_timeout'],
+                   'update_timeout': IOS_DEFAULTS['update_timeout'], 'cache_entries': None}
+            for line in children:
+                words = line.split()
+                if words[0] == 'description':
+                    mon['description'] = line[len('description '):]
+                elif words[0] == 'record':
+                    mon['record'] = line[len('record '):]
+                elif words[0] == 'exporter':
+                    mon['exporters'].append(words[1])
+                elif words[:2] == ['cache', 'timeout'] and words[2] in ('active', 'inactive', 'update'):
+                    mon['%s_timeout' % words[2]] = int(words[3])
+                elif words[:2] == ['cache', 'entries']:
+                    mon['cache_entries'] = int(words[2])
+            mon['exporters'] = sorted(set(mon['exporters']))
+            model['monitors'][head[len('flow monitor '):]] = mon
+        elif head.startswith('interface '):
+            attachments = []
+            for line in children:
+                match = _ATTACH.match(line)
+                if match:
+                    attachments.append({'family': 'ipv6' if match.group(1) == 'ipv6' else 'ipv4',
+                                        'monitor': match.group(2), 'direction': match.group(3)})
+            if attachments:
+                model['interfaces'][head[len('interface '):]] = attachments
+    return model
+
+
+def parse_show_flow_record(text):
+    """``show flow record`` -> {name: {description, users, field_space, fields}}."""
+    records = {}
+    current = None
+    in_fields = False
+    for raw in text.splitlines():
+        line = raw.strip()
+        head = re.match(r'^flow record (.+):$', line)
+        if head:
+            current = records[head.group(1)] = {'description': None, 'users': 0, 'field_space': None, 'fields': []}
+            in_fields = False
+            continue
+        if current is None or not line:
+            continue
+        if line.startswith('Description:'):
+            current['description'] = line.split(':', 1)[1].strip()
+        elif line.startswith('No. of users:'):
+            current['users'] = int(line.split(':', 1)[1])
+        elif line.startswith('Total field space:'):
+            current['field_space'] = int(line.split(':', 1)[1].split()[0])
+        elif line == 'Fields:':
+            in_fields = True
+        elif in_fields and line.startswith(('match ', 'collect ')):
+            current['fields'].append(line)
+    return records
+
+
+def parse_show_flow_exporter_templates(text):
+    """``show flow exporter templates`` -> list of templates.
+
+    Each: {exporter, monitor, format, template_id, source_id, record, fields: [{name, type, offset, size}]}.
+    """
+    templates = []
+    exporter = None
+    current = None
+    for raw in text.splitlines():
+        line = raw.strip()
+        match = re.match(r'^Flow Exporter (.+):$', line)
+        if match:
+            exporter = match.group(1)
+            continue
+        match = re.match(r'^Client: Flow Monitor (.+)$', line)
+        if match:
+            current = {'exporter': exporter, 'monitor': match.group(1), 'format': None, 'template_id': None,
+                       'source_id': None, 'record': None, 'fields': []}
+            templates.append(current)
+            continue
+        if current is None:
+            continue
+        match = re.match(r'^(Exporter Format|Template ID|Source ID|Record Name)\s*:\s*(.*)$', line)
+        if match:
+            key = {'Exporter Format': 'format', 'Template ID': 'template_id', 'Source ID': 'source_id',
+                   'Record Name': 'record'}[match.group(1)]
+            value = match.group(2).strip()
+            current[key] = int(value) if key in ('template_id', 'source_id') else value
+            continue
+        match = re.match(r'^\|\s*(.+?)\s*\|\s*(\d+)\s*\|\s*(\d+)\s*\|\s*(\d+)\s*\|$', line)
+        if match:
+            current['fields'].append({'name': match.group(1), 'type': int(match.group(2)),
+                                      'offset': int(match.group(3)), 'size': int(match.group(4))})
+    return templates
+
+
+def parse_show_flow_monitor(text):
+    """``show flow monitor`` -> {name: {description, record, exporters, cache: {...}}} (timeouts in seconds)."""
+    monitors = {}
+    current = None
+    last_key = None
+    for raw in text.splitlines():
+        line = raw.strip()
+        match = re.match(r'^Flow Monitor (.+):$', line)
+        if match:
+            current = monitors[match.group(1)] = {'description': None, 'record': None, 'exporters': [],
+                                                  'cache': {}}
+            last_key = None
+            continue
+        if current is None or not line:
+            continue
+        key, sep, value = line.partition(':')
+        value = value.strip()
+        if not sep:
+            # continuation line of a multi-value key (several exporters)
+            if last_key == 'Flow Exporter':
+                current['exporters'].append(line)
+            continue
+        last_key = key
+        if key == 'Description':
+            current['description'] = value
+        elif key == 'Flow Record':
+            current['record'] = value
+        elif key == 'Flow Exporter':
+            current['exporters'].extend(v.strip() for v in value.split(',') if v.strip())
+        elif key in ('Type', 'Status'):
+            current['cache'][key.lower()] = value
+        elif key == 'Size':
+            current['cache']['entries'] = int(value.split()[0])
+        elif key.endswith('Timeout'):
+            current['cache'][key.split()[0].lower() + '_timeout'] = int(value.split()[0])
+    return monitors
