@@ -146,6 +146,23 @@ from ansible_collections.isplab.infra.plugins.module_utils.l2_bridge import matr
 from ansible_collections.isplab.infra.plugins.module_utils.common.runner import CommandRunner
 
 
+def capture(runner, module):
+    """Run the probes with every port captured; {port name: probe frames seen there}."""
+    ports = module.params['ports']
+    workdir = tempfile.mkdtemp(prefix='isplab-matrix-')
+    try:
+        runner.run_or_fail(matrix.capture_argv(workdir, ports, module.params['targets'],
+                                               module.params['learn_broadcast']))
+        captures = {}
+        for port in ports:
+            pcap = os.path.join(workdir, '%s.pcap' % port['name'])
+            captures[port['name']] = matrix.parse_capture(
+                runner.run_or_fail(['tcpdump', '-n', '-e', '-r', pcap]).stdout)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return captures
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -164,13 +181,7 @@ def main():
     )
     ports = module.params['ports']
     targets = module.params['targets']
-    names = [p['name'] for p in ports]
-    problems = []
-    if len(set(names)) != len(names):
-        problems.append('port names must be unique')
-    for target in targets:
-        if target['kind'] == 'port' and target['name'] not in names:
-            problems.append('target %s has kind port but no port has that name' % target['name'])
+    problems = matrix.input_problems(ports, targets)
     if problems:
         module.fail_json(msg='; '.join(problems))
     runner = CommandRunner(module)
@@ -178,35 +189,10 @@ def main():
         runner.binary(tool)
     if module.check_mode:
         module.exit_json(changed=False, commands=runner.commands, cells=[], summary={}, unwanted=[], missing=[])
-
-    workdir = tempfile.mkdtemp(prefix='isplab-matrix-')
-    try:
-        argv = ['sh', '-c', matrix.CAPTURE_SCRIPT, 'capture', workdir]
-        argv += ['%s:%s:%s' % (p['name'], p['netns'], p['interface']) for p in ports] + ['--']
-        if module.params['learn_broadcast']:
-            argv += ['%s:%s' % (p['netns'], module.params['learn_broadcast']) for p in ports if p['role'] == 'link']
-        argv += ['--']
-        by_name = dict((p['name'], p) for p in ports)
-        argv += ['%s:%s' % (by_name[s]['netns'], t['address']) for s in names for t in targets if t['name'] != s]
-        runner.run_or_fail(argv)
-        captures = {}
-        for port in ports:
-            pcap = os.path.join(workdir, '%s.pcap' % port['name'])
-            captures[port['name']] = matrix.parse_capture(
-                runner.run_or_fail(['tcpdump', '-n', '-e', '-r', pcap]).stdout)
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
-    seen = matrix.observations(ports, targets, captures)
-    cells = matrix.cells(ports, targets, seen)
+    cells = matrix.cells(ports, targets, matrix.observations(ports, targets, capture(runner, module)))
     result = dict(changed=False, commands=runner.commands, cells=cells, summary=matrix.summary(cells),
                   unwanted=[c for c in cells if c['verdict'] == 'unwanted'], missing=matrix.missing(cells, targets))
-    failures = []
-    if result['unwanted'] and module.params['restrictive']:
-        failures.append('%d unwanted cells although the bridge claims restrictive mode, e.g. %s'
-                        % (len(result['unwanted']), result['unwanted'][0]))
-    if result['missing']:
-        failures.append('%d frames never reached their target port, e.g. %s'
-                        % (len(result['missing']), result['missing'][0]))
+    failures = matrix.failures(result['unwanted'], result['missing'], module.params['restrictive'])
     if failures:
         module.fail_json(msg='; '.join(failures), **result)
     module.exit_json(**result)

@@ -20,7 +20,8 @@ description:
     is set, in which case they are zapped (C(ceph-volume lvm zap)) first.
   - Sets C(osd_memory_target) for every OSD of this host with C(ceph config set osd/host:HOST) from the host's
     RAM by the rule in O(memory_ram_fraction), or to O(osd_memory_target).
-  - Does not wait for new OSDs to come up; the C(isplab.infra.ceph_osd) role does that with progress output.
+  - Does not wait for new OSDs to come up; the C(isplab.infra.ceph_osd) role does that by polling
+    M(isplab.infra.ceph_osd_verify) with the ids in RV(created).
 version_added: 0.1.0
 author: isplab.infra contributors (@isplab)
 options:
@@ -88,6 +89,7 @@ attributes:
 notes:
   - Run it on the node that owns the partitions, as root.
 seealso:
+  - module: isplab.infra.ceph_osd_verify
   - module: isplab.infra.pve_verify
 '''
 
@@ -124,6 +126,11 @@ osd_memory_target:
   returned: always
   type: int
   sample: 939524096
+msg:
+  description: One line per run naming each partition's OSD and the OSDs created, for the role to print.
+  returned: always
+  type: str
+  sample: "/dev/disk/by-id/virtio-disk1-part4 -> osd.0; created this run: none"
 commands:
   description: Commands run (or planned in check mode).
   returned: always
@@ -131,13 +138,12 @@ commands:
   elements: str
 '''
 
-import os
 import socket
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.isplab.infra.plugins.module_utils.ceph_osd.ceph import (
-    CephError, MEMORY_TARGET_FLOOR, create_command, created_osd_id, memory_target, parse_config_dump, parse_lsblk,
-    parse_lvm_list, parse_meminfo, parse_wipefs, plan_partitions)
+    CephError, MEMORY_TARGET_FLOOR, block_devices, create_command, created_osd_id, memory_target, parse_config_dump,
+    parse_lvm_list, parse_meminfo, plan_partitions, resolve_paths, signature_types)
 from ansible_collections.isplab.infra.plugins.module_utils.common.diff import DiffTracker
 from ansible_collections.isplab.infra.plugins.module_utils.common.runner import CommandError, CommandRunner
 
@@ -150,11 +156,77 @@ def _host_ram():
         return parse_meminfo(fh.read())
 
 
-def _resolve(paths):
-    return dict((p, os.path.realpath(p) if os.path.exists(p) else None) for p in paths)
+def _plan(runner, params):
+    """Read the node and plan every partition; returns (existing OSDs, plan)."""
+    existing = parse_lvm_list(runner.run(LVM_LIST).stdout)
+    devices = block_devices(runner.run(LSBLK).stdout) if (params['partitions'] or params['discover']) else {}
+    resolved = resolve_paths(params['partitions'])
+    candidates = set(d for d in resolved.values() if d)
+    if params['discover']:
+        candidates.update(d for d, i in devices.items() if i['type'] == 'part')
+    held = set(dev for info in existing.values() for dev in info['devices'])
+    signatures = {}
+    for device in sorted(candidates - held):
+        if device in devices and devices[device]['type'] == 'part':
+            signatures[device] = signature_types(runner.run(['wipefs', '--no-act', '--json', device]).stdout)
+    plan = plan_partitions(params['partitions'], params['discover'], resolved, devices, existing, signatures,
+                           partition_type=params['partition_type'], allow_foreign=params['allow_foreign_signatures'])
+    return existing, plan
 
 
-def run_module():
+def _memory_plan(module, runner, params, osd_count):
+    """(target, current value) of osd_memory_target for the host mask; target None when there is nothing to set."""
+    if not params['manage_memory_target'] or (params['osd_memory_target'] is None and not osd_count):
+        return None, None
+    current = parse_config_dump(runner.run(['ceph', 'config', 'dump', '--format', 'json']).stdout,
+                                params['memory_section'], 'osd_memory_target')
+    if params['osd_memory_target'] is not None:
+        return params['osd_memory_target'], current
+    target, warning = memory_target(_host_ram(), osd_count, params['memory_ram_fraction'])
+    if warning:
+        module.warn(warning)
+    return target, current
+
+
+def _apply(runner, params, plan, target, current):
+    """Create the planned OSDs and set the memory target; returns the ids created."""
+    created = []
+    for item in plan:
+        if item['action'] == 'keep':
+            continue
+        if item['action'] == 'zap_create':
+            runner.run(['ceph-volume', 'lvm', 'zap', item['device']], changes=True)
+        done = runner.run(create_command(item['device'], params['crush_device_class'], params['dmcrypt']),
+                          changes=True)
+        if not done.skipped:
+            # Parsing the report saves another `ceph-volume lvm list` (tens of seconds on a busy node).
+            item['osd_id'] = created_osd_id(done.stdout + '\n' + done.stderr)
+            if item['osd_id'] is None:
+                raise CephError('%s: ceph-volume did not report the new OSD id' % item['device'])
+            created.append(item['osd_id'])
+    if target is not None and str(target) != (current or ''):
+        runner.run(['ceph', 'config', 'set', params['memory_section'], 'osd_memory_target', str(target)],
+                   changes=True)
+    return created
+
+
+def _summary(plan, created):
+    return '; '.join('%s -> %s' % (p['path'], 'osd.%d' % p['osd_id'] if p['osd_id'] is not None else 'new OSD')
+                     for p in plan) + '; created this run: %s' % (
+        ', '.join('osd.%d' % i for i in created) or 'none')
+
+
+def _check_params(module, params):
+    """Refuse numbers Ceph or the memory rule cannot take, before the node is even read."""
+    if params['osd_memory_target'] is not None and params['osd_memory_target'] < MEMORY_TARGET_FLOOR:
+        module.fail_json(msg='osd_memory_target %d is below the 896 MiB (%d bytes) Ceph accepts'
+                         % (params['osd_memory_target'], MEMORY_TARGET_FLOOR))
+    if not 0 < params['memory_ram_fraction'] <= 1:
+        module.fail_json(msg='memory_ram_fraction must be in (0, 1], got %s: it is the share of the host RAM '
+                         'all OSDs may use together' % params['memory_ram_fraction'])
+
+
+def main():
     module = AnsibleModule(
         argument_spec=dict(
             partitions=dict(type='list', elements='path', default=[]),
@@ -170,89 +242,30 @@ def run_module():
         ),
         supports_check_mode=True,
     )
-    params = module.params
-    if params['osd_memory_target'] is not None and params['osd_memory_target'] < MEMORY_TARGET_FLOOR:
-        module.fail_json(msg='osd_memory_target %d is below the 896 MiB (%d bytes) Ceph accepts'
-                         % (params['osd_memory_target'], MEMORY_TARGET_FLOOR))
-    host = params['host'] or socket.gethostname().split('.')[0]
+    params = dict(module.params)
+    _check_params(module, params)
+    params['memory_section'] = 'osd/host:%s' % (params['host'] or socket.gethostname().split('.')[0])
     runner = CommandRunner(module)
     diff = DiffTracker()
-    result = dict(changed=False, osds=[], created=[], osd_memory_target=None, commands=runner.commands)
-
+    plan, created, target = [], [], None
     try:
-        existing = parse_lvm_list(runner.run(LVM_LIST).stdout)
-        block_devices = parse_lsblk(runner.run(LSBLK).stdout) if (params['partitions'] or params['discover']) else {}
-        resolved = _resolve(params['partitions'])
-        candidates = set(d for d in resolved.values() if d)
-        if params['discover']:
-            candidates.update(d for d, i in block_devices.items() if i['type'] == 'part')
-        held = set(dev for info in existing.values() for dev in info['devices'])
-        signatures = {}
-        for device in sorted(candidates - held):
-            if device in block_devices and block_devices[device]['type'] == 'part':
-                signatures[device] = parse_wipefs(runner.run(['wipefs', '--no-act', '--json', device]).stdout)
-        plan = plan_partitions(params['partitions'], params['discover'], resolved, block_devices, existing,
-                               signatures, partition_type=params['partition_type'],
-                               allow_foreign=params['allow_foreign_signatures'])
-    except (CephError, CommandError) as exc:
-        module.fail_json(msg=str(exc), commands=runner.commands)
-
-    diff.add('osds',
-             before=dict((p['path'], p['osd_id']) for p in plan),
-             after=dict((p['path'], p['osd_id'] if p['action'] == 'keep' else 'new') for p in plan))
-
-    memory_section = 'osd/host:%s' % host
-    target = current_target = osd_count = None
-    if params['manage_memory_target']:
-        osd_count = len(existing) + sum(1 for p in plan if p['action'] != 'keep')
-        if params['osd_memory_target'] is None and not osd_count:
-            osd_count = None
-    if params['manage_memory_target'] and osd_count is not None:
-        try:
-            current_target = parse_config_dump(
-                runner.run(['ceph', 'config', 'dump', '--format', 'json']).stdout, memory_section,
-                'osd_memory_target')
-            if params['osd_memory_target'] is not None:
-                target = params['osd_memory_target']
-            elif osd_count:
-                target, warning = memory_target(_host_ram(), osd_count, params['memory_ram_fraction'])
-                if warning:
-                    module.warn(warning)
-        except (CephError, CommandError) as exc:
-            module.fail_json(msg=str(exc), commands=runner.commands)
+        existing, plan = _plan(runner, params)
+        diff.add('osds', before=dict((p['path'], p['osd_id']) for p in plan),
+                 after=dict((p['path'], p['osd_id'] if p['action'] == 'keep' else 'new') for p in plan))
+        target, current = _memory_plan(module, runner, params,
+                                       len(existing) + sum(1 for p in plan if p['action'] != 'keep'))
         if target is not None:
-            diff.add('osd_memory_target', before=int(current_target) if current_target else None, after=target)
-
-    created = []
-    try:
-        for item in plan:
-            if item['action'] == 'keep':
-                continue
-            if item['action'] == 'zap_create':
-                runner.run(['ceph-volume', 'lvm', 'zap', item['device']], changes=True)
-            done = runner.run(create_command(item['device'], params['crush_device_class'], params['dmcrypt']),
-                              changes=True)
-            if not done.skipped:
-                # Parsing the report saves another `ceph-volume lvm list` (tens of seconds on a busy node).
-                item['osd_id'] = created_osd_id(done.stdout + '\n' + done.stderr)
-                if item['osd_id'] is None:
-                    raise CephError('%s: ceph-volume did not report the new OSD id' % item['device'])
-                created.append(item['osd_id'])
+            diff.add('osd_memory_target', before=int(current) if current else None, after=target)
+        created = _apply(runner, params, plan, target, current)
         if created:
             diff.set_after('osds', dict((p['path'], p['osd_id']) for p in plan))
-        if target is not None and str(target) != (current_target or ''):
-            runner.run(['ceph', 'config', 'set', memory_section, 'osd_memory_target', str(target)], changes=True)
     except (CephError, CommandError) as exc:
         module.fail_json(msg=str(exc), commands=runner.commands, osds=plan, created=created)
-
-    result.update(changed=diff.changed, osds=plan, created=created, osd_memory_target=target)
+    result = dict(changed=diff.changed, osds=plan, created=created, osd_memory_target=target,
+                  commands=runner.commands, msg=_summary(plan, created))
     if module._diff:
         result['diff'] = diff.diff()
     module.exit_json(**result)
-
-
-def main():
-    run_module()
 
 
 if __name__ == '__main__':

@@ -172,57 +172,10 @@ commands:
   returned: always
 '''
 
-import os
-import stat
-
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.isplab.infra.plugins.module_utils.cifs_mount import cifs
-from ansible_collections.isplab.infra.plugins.module_utils.common.diff import DiffTracker
-from ansible_collections.isplab.infra.plugins.module_utils.common.runner import CommandError, CommandRunner
-
-PROC_MOUNTS = '/proc/self/mounts'
-
-
-def _read(path):
-    try:
-        with open(path) as handle:
-            return handle.read()
-    except IOError:
-        return ''
-
-
-def _spec(params):
-    keys = ('path', 'server', 'share', 'credentials_file', 'version', 'echo_interval', 'uid', 'gid',
-            'file_mode', 'dir_mode', 'hard', 'netdev', 'automount', 'extra_options')
-    spec = dict((key, params[key]) for key in keys)
-    spec['path'] = spec['path'].rstrip('/') or '/'
-    return spec
-
-
-def _credentials_problem(path, must_exist):
-    try:
-        info = os.stat(path)
-    except OSError:
-        return 'credentials file %s does not exist; write it (mode 0600, owner root) before mounting' % path \
-            if must_exist else None
-    if info.st_uid != 0 or stat.S_IMODE(info.st_mode) & 0o077:
-        return 'credentials file %s has mode %04o owner uid %d; it must be 0600 owned by root' % (
-            path, stat.S_IMODE(info.st_mode), info.st_uid)
-    return None
-
-
-def live_or_exists(live, path):
-    # A mount point whose server is gone fails stat(); lexists still sees the directory.
-    return bool(live) or os.path.lexists(path)
-
-
-def _systemd_running():
-    return os.path.isdir('/run/systemd/system')
-
-
-def _automount_unit(runner, path):
-    result = runner.run(['systemd-escape', '--path', '--suffix=automount', path])
-    return result.stdout.strip()
+from ansible_collections.isplab.infra.plugins.module_utils.cifs_mount import host
+from ansible_collections.isplab.infra.plugins.module_utils.cifs_mount.declaration import (
+    DEFAULT_ECHO_INTERVAL, DEFAULT_VERSION, SMB3_VERSIONS)
 
 
 def main():
@@ -232,8 +185,8 @@ def main():
             server=dict(type='str'),
             share=dict(type='str'),
             credentials_file=dict(type='path'),
-            version=dict(type='str', default=cifs.DEFAULT_VERSION, choices=list(cifs.SMB3_VERSIONS)),
-            echo_interval=dict(type='int', default=cifs.DEFAULT_ECHO_INTERVAL),
+            version=dict(type='str', default=DEFAULT_VERSION, choices=list(SMB3_VERSIONS)),
+            echo_interval=dict(type='int', default=DEFAULT_ECHO_INTERVAL),
             uid=dict(type='int'),
             gid=dict(type='int'),
             file_mode=dict(type='str'),
@@ -251,114 +204,7 @@ def main():
                      ('state', 'present', ('server', 'share', 'credentials_file'))],
         supports_check_mode=True,
     )
-    params = module.params
-    state = params['state']
-    spec = _spec(params)
-    runner = CommandRunner(module)
-
-    for option in spec['extra_options']:
-        key, _sep, value = option.partition('=')
-        if key.strip().lower() in cifs.SECRET_OPTION_KEYS and value:
-            # Masks the refused value in the echoed invocation too, not only in our message.
-            module.no_log_values.add(value)
-    if state != 'absent':
-        errors = cifs.validate_spec(spec)
-        if not params['validate_only']:
-            problem = _credentials_problem(spec['credentials_file'], state == 'mounted' and not module.check_mode)
-            if problem:
-                errors.append('%s: %s' % (spec['path'], problem))
-        if errors:
-            module.fail_json(msg='invalid CIFS mount declaration, nothing changed: ' + '; '.join(errors),
-                             errors=errors, commands=runner.commands)
-    elif not spec['path'].startswith('/'):
-        module.fail_json(msg='%s: path must be an absolute mount point' % spec['path'], commands=runner.commands)
-    if params['validate_only']:
-        module.exit_json(changed=False, actions=[], remount_reasons=[], live_options={}, commands=runner.commands)
-
-    fstab_text = _read(params['fstab'])
-    try:
-        result = cifs.plan(spec, state, fstab_text, _read(PROC_MOUNTS), params['force_remount'])
-    except cifs.CifsError as exc:
-        module.fail_json(msg=str(exc), commands=runner.commands)
-
-    actions = list(result['actions'])
-    if state == 'mounted' and not live_or_exists(result['live'], spec['path']):
-        actions.insert(0, 'mkdir')
-    if 'write_fstab' in actions and _systemd_running():
-        # systemd-fstab-generator turns fstab into units; without a reload it mounts stale options.
-        actions.insert(actions.index('write_fstab') + 1, 'daemon_reload')
-
-    if 'start_automount' in actions:
-        unit = _automount_unit(runner, spec['path'])
-        # An active automount unit mounts with the reloaded mount unit's options on next access.
-        if runner.run(['systemctl', 'is-active', unit], expected_rc=None).stdout.strip() == 'active':
-            actions.remove('start_automount')
-
-    live = result['live']
-    live_options = cifs.options_dict(live['options']) if live else {}
-    tracker = DiffTracker()
-    tracker.add('fstab', result['fstab_before'], result['fstab_after'])
-    if state == 'mounted':
-        wanted = cifs.expected_live_options(spec)
-        live_view = dict((key, live_options.get(key, 'absent')) for key in wanted) if live else {}
-        tracker.add('live_options', live_view, wanted)
-    if spec['automount'] and state == 'mounted':
-        tracker.add('mounted', bool(live), 'on first access')
-    else:
-        tracker.add('mounted', bool(live), state == 'mounted' or (bool(live) and state == 'present'))
-
-    try:
-        for action in actions:
-            if action == 'mkdir':
-                if not module.check_mode:
-                    os.makedirs(spec['path'], 0o755)
-            elif action == 'write_fstab':
-                if not module.check_mode:
-                    _write_fstab(module, params['fstab'], result['new_fstab'])
-            elif action == 'daemon_reload':
-                runner.run(['systemctl', 'daemon-reload'], changes=True)
-            elif action == 'stop_automount':
-                if _systemd_running():
-                    runner.run(['systemctl', 'stop', _automount_unit(runner, spec['path'])], changes=True)
-            elif action == 'umount':
-                _umount(module, runner, spec['path'], result['remount_reasons'])
-            elif action == 'mount':
-                runner.run(['mount', spec['path']], changes=True)
-            elif action == 'start_automount':
-                runner.run(['systemctl', 'start', _automount_unit(runner, spec['path'])], changes=True)
-    except CommandError as exc:
-        module.fail_json(msg=str(exc), commands=runner.commands, actions=actions,
-                         remount_reasons=result['remount_reasons'], stderr=exc.result.stderr)
-
-    changed = bool(actions)
-    output = dict(changed=changed, actions=actions, remount_reasons=result['remount_reasons'],
-                  live_options=live_options, commands=runner.commands)
-    if state != 'absent':
-        output['fstab_line'] = result['fstab_after']
-    if module._diff:
-        output['diff'] = tracker.diff()
-    module.exit_json(**output)
-
-
-def _umount(module, runner, path, reasons):
-    try:
-        runner.run(['umount', path], changes=True)
-    except CommandError as exc:
-        why = '; '.join(reasons) or 'state absent'
-        module.fail_json(
-            msg='umount %s failed (%s); cifs applies these options only on a new mount (%s): '
-                'stop the processes using %s and run again' % (path, exc.result.stderr.strip(), why, path),
-            commands=runner.commands, remount_reasons=reasons)
-
-
-def _write_fstab(module, path, text):
-    directory = os.path.dirname(path) or '.'
-    tmp = os.path.join(directory, '.%s.isplab-tmp' % os.path.basename(path))
-    mode = stat.S_IMODE(os.stat(path).st_mode) if os.path.exists(path) else 0o644
-    with open(tmp, 'w') as handle:
-        handle.write(text)
-    os.chmod(tmp, mode)
-    module.atomic_move(tmp, path)
+    host.run(module)
 
 
 if __name__ == '__main__':

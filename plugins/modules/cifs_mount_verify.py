@@ -150,100 +150,10 @@ commands:
   returned: always
 '''
 
-import os
-
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.isplab.infra.plugins.module_utils.cifs_mount import cifs
-from ansible_collections.isplab.infra.plugins.module_utils.common.checks import CheckList
-
-PROC_MOUNTS = '/proc/self/mounts'
-DEBUG_DATA = '/proc/fs/cifs/DebugData'
-VERSION_SIGNATURE = '/proc/version_signature'
-
-
-def _read(path):
-    try:
-        with open(path) as handle:
-            return handle.read()
-    except (IOError, OSError):
-        return None
-
-
-def kernel_facts(override=None):
-    uname = os.uname()
-    upstream, source = cifs.upstream_kernel_version(uname[2], uname[3], _read(VERSION_SIGNATURE) or '')
-    multiplier, reason = cifs.dead_server_multiplier(upstream)
-    if override:
-        multiplier, reason = override, 'set by dead_server_multiplier (derived: %d, %s)' % (multiplier, reason)
-    return {'release': uname[2], 'upstream_version': '.'.join(str(p) for p in upstream),
-            'version_source': source, 'multiplier': multiplier, 'reason': reason}
-
-
-def expected_options(declared):
-    spec = {'version': declared.get('version') or '3', 'echo_interval': declared['echo_interval'],
-            'uid': declared.get('uid'), 'gid': declared.get('gid'),
-            'file_mode': declared.get('file_mode'), 'dir_mode': declared.get('dir_mode'),
-            'hard': declared.get('hard')}
-    expected = cifs.expected_live_options(spec)
-    if declared.get('hard') is None:
-        expected.pop('hard', None)
-        expected.pop('soft', None)
-    return expected
-
-
-def verify(declared_mounts, mounts_text, debug_text, kernel, checks, max_detection_seconds=None,
-           max_reconnects=None):
-    """Run the checks; returns the per-mount facts.  Pure, so unit tests feed captured /proc text."""
-    live_mounts = cifs.parse_proc_mounts(mounts_text)
-    debug = cifs.parse_debug_data(debug_text or '')
-    facts = []
-    for declared in declared_mounts:
-        path = declared['path'].rstrip('/') or '/'
-        live = cifs.live_mount(live_mounts, path)
-        fact = {'path': path, 'mounted': bool(live)}
-        facts.append(fact)
-        if not checks.expect('%s mounted' % path, live, 'no cifs mount at %s' % path):
-            continue
-        options = cifs.options_dict(live['options'])
-        fact.update(source=live['source'], live_options=options)
-        if declared.get('server') and declared.get('share'):
-            wanted = '//%s/%s' % (declared['server'], declared['share'])
-            checks.expect('%s source' % path, cifs.unc_of(live['source']) == cifs.unc_of(wanted),
-                          'mounted from %s, declared %s' % (live['source'], wanted))
-        try:
-            differences = cifs.option_differences(expected_options(declared), live['options'])
-        except cifs.CifsError as exc:
-            differences = [('declaration', str(exc), '')]
-        checks.expect('%s options' % path, not differences,
-                      '; '.join('%s: declared %s, live %s' % (k, 'set' if want is None else want, have)
-                                for k, want, have in differences))
-        echo = int(options['echo_interval']) if options.get('echo_interval', '').isdigit() else None
-        fact['echo_interval'] = echo
-        servers = cifs.servers_for(debug, live['source'], options.get('vers'))
-        if checks.expect('%s connection in DebugData' % path, servers,
-                         'no server in /proc/fs/cifs/DebugData carries %s' % live['source']):
-            # Still ambiguous when two mounts share server, share and dialect but not the
-            # echo interval: report the connection that reconnected most.
-            server = max(servers, key=lambda s: s['instance'] or 0)
-            fact.update(connection_id=server['connection_id'], connection_ambiguous=len(servers) > 1,
-                        dialect=server['dialect'], dialect_code=server['dialect_code'],
-                        instance=server['instance'], tcp_status=server['tcp_status'],
-                        reconnects=(server['instance'] - 1) if server['instance'] else None)
-            checks.expect('%s dialect is SMB3' % path, cifs.is_smb3(server['dialect_code']),
-                          'negotiated dialect %s is not SMB3' % (server['dialect'],))
-            if max_reconnects is not None and fact['reconnects'] is not None:
-                checks.expect('%s reconnects' % path, fact['reconnects'] <= max_reconnects,
-                              '%d reconnects since the connection was set up, allowed %d' % (
-                                  fact['reconnects'], max_reconnects))
-        if echo is not None:
-            earliest, latest = cifs.detection_window(echo, kernel['multiplier'])
-            fact.update(multiplier=kernel['multiplier'], detection_seconds=earliest,
-                        detection_latest_seconds=latest)
-            if max_detection_seconds is not None:
-                checks.expect('%s detection time' % path, latest <= max_detection_seconds,
-                              'a dead server is noticed after up to %d s (%d x echo_interval %d, next 7 s read '
-                              'timeout), allowed %d' % (latest, kernel['multiplier'], echo, max_detection_seconds))
-    return facts
+from ansible_collections.isplab.infra.plugins.module_utils.cifs_mount import verifier
+from ansible_collections.isplab.infra.plugins.module_utils.cifs_mount.declaration import (
+    DEFAULT_ECHO_INTERVAL, SMB3_VERSIONS)
 
 
 def main():
@@ -253,8 +163,8 @@ def main():
                 path=dict(type='path', required=True),
                 server=dict(type='str'),
                 share=dict(type='str'),
-                version=dict(type='str', choices=list(cifs.SMB3_VERSIONS)),
-                echo_interval=dict(type='int', default=cifs.DEFAULT_ECHO_INTERVAL),
+                version=dict(type='str', choices=list(SMB3_VERSIONS)),
+                echo_interval=dict(type='int', default=DEFAULT_ECHO_INTERVAL),
                 uid=dict(type='int'),
                 gid=dict(type='int'),
                 file_mode=dict(type='str'),
@@ -269,22 +179,7 @@ def main():
         ),
         supports_check_mode=True,
     )
-    params = module.params
-    for declared in params['mounts']:
-        if declared['automount']:
-            try:
-                os.listdir(declared['path'])
-            except OSError:
-                pass  # reported by the "mounted" check
-    try:
-        kernel = kernel_facts(params['dead_server_multiplier'])
-    except cifs.CifsError as exc:
-        module.fail_json(msg=str(exc), commands=[])
-    checks = CheckList()
-    facts = verify(params['mounts'], _read(PROC_MOUNTS) or '', _read(DEBUG_DATA), kernel, checks,
-                   params['max_detection_seconds'], params['max_reconnects'])
-    checks.exit(module, fail_on_error=params['fail_on_error'], changed=False, kernel=kernel, mounts=facts,
-                commands=[])
+    verifier.run(module)
 
 
 if __name__ == '__main__':

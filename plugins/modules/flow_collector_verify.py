@@ -34,6 +34,7 @@ options:
     default: restart
     choices: [restart, wait]
   wait_timeout: {description: Seconds to wait for a completed file with the records., type: int, default: 330}
+  fail_on_error: {description: Fail when a check does not hold (otherwise only report)., type: bool, default: true}
 attributes:
   check_mode: {support: none, description: It sends traffic and may restart the collector.}
   diff_mode: {support: none, description: No configuration changes.}
@@ -61,6 +62,11 @@ received:
   elements: dict
 checks:
   description: Every check with C(ok) and, when it failed, C(problem).
+  returned: always
+  type: list
+  elements: dict
+failed_checks:
+  description: The checks that did not hold.
   returned: always
   type: list
   elements: dict
@@ -154,6 +160,7 @@ def main():
         service=dict(type='str'),
         rotation=dict(type='str', default='restart', choices=['restart', 'wait']),
         wait_timeout=dict(type='int', default=330),
+        fail_on_error=dict(type='bool', default=True),
     ), required_if=[('rotation', 'restart', ['service'])], supports_check_mode=False)
     params = module.params
     if not os.path.isdir(params['flow_dir']):
@@ -180,7 +187,8 @@ def main():
     except (CommandError, NfdumpError) as exc:
         module.fail_json(msg=str(exc), commands=runner.commands, sent=sent)
     compare(checks, sent, received)
-    checks.exit(module, changed=False, sent=sent, received=received, commands=runner.commands, marker=marker)
+    checks.exit(module, fail_on_error=params['fail_on_error'], changed=False, sent=sent, received=received,
+                commands=runner.commands, marker=marker)
 
 
 if __name__ == '__main__':

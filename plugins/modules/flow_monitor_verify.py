@@ -19,43 +19,20 @@ description:
   - "Read-only; runs on the controller (C(delegate_to: localhost))."
 version_added: "0.1.0"
 author: isplab.infra contributors (@isplab)
-requirements:
-  - netmiko >= 4.0 on the host that runs the module
 options:
-  host: {description: Router address., type: str, required: true}
-  port: {description: SSH port., type: int, default: 22}
-  username: {description: SSH user., type: str, required: true}
-  password: {description: SSH password., type: str, required: true}
-  secret: {description: Enable secret., type: str}
-  device_type: {description: netmiko driver., type: str, default: cisco_xe, choices: [cisco_xe, cisco_ios]}
-  timeout: {description: Seconds per operation., type: int, default: 30}
   monitors:
     description: Monitors to check; empty means every monitor attached to an interface.
     type: list
     elements: str
     default: []
   interfaces:
-    description: Attachments that must exist, in the shape of M(isplab.infra.ios_flow)'s O(interfaces).
-    type: list
-    elements: dict
-    default: []
-    suboptions:
-      name: {description: Interface name., type: str, required: true}
-      monitors:
-        description: Attachments.
-        type: list
-        elements: dict
-        default: []
-        suboptions:
-          monitor: {description: Monitor name., type: str, required: true}
-          family: {description: Address family., type: str, default: ipv4, choices: [ipv4, ipv6]}
-          direction: {description: Direction., type: str, default: input, choices: [input, output]}
+    description: Attachments that must exist, in the shape of M(isplab.infra.flow_monitor)'s O(interfaces).
   collector_interval: {description: Collector rotation interval in seconds., type: int, default: 300}
   fail_on_error: {description: Fail when a check does not hold (otherwise only report)., type: bool, default: true}
 extends_documentation_fragment:
   - isplab.infra.attributes.verifier
-attributes:
-  platform: {support: full, platforms: [ios_xe], description: Cisco IOS-XE over SSH (netmiko) from the controller.}
+  - isplab.infra.ios_connection
+  - isplab.infra.ios_connection.attachments
 '''
 
 EXAMPLES = r'''
@@ -97,6 +74,7 @@ commands:
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.isplab.infra.plugins.module_utils.common.checks import CheckList
+from ansible_collections.isplab.infra.plugins.module_utils.flow_monitor.model import ATTACHMENT_ARGS
 from ansible_collections.isplab.infra.plugins.module_utils.flow_monitor.parser import (
     parse_running_config, parse_show_flow_exporter_templates, parse_show_flow_monitor, parse_show_flow_record)
 from ansible_collections.isplab.infra.plugins.module_utils.flow_monitor.session import (
@@ -107,7 +85,7 @@ AS_TYPES = {16: 'source AS', 17: 'destination AS', 128: 'destination peer AS', 1
 
 
 def attachments_of(interfaces):
-    """ios_flow-shaped interfaces -> flat attachment dicts."""
+    """flow_monitor-shaped interfaces -> flat attachment dicts."""
     return [{'interface': intf['name'], 'monitor': m['monitor'], 'family': m.get('family') or 'ipv4',
              'direction': m.get('direction') or 'input'} for intf in interfaces for m in intf.get('monitors') or []]
 
@@ -168,12 +146,7 @@ def main():
     spec = dict(CONNECTION_ARGS)
     spec.update(
         monitors=dict(type='list', elements='str', default=[]),
-        interfaces=dict(type='list', elements='dict', default=[], options=dict(
-            name=dict(type='str', required=True),
-            monitors=dict(type='list', elements='dict', default=[], options=dict(
-                monitor=dict(type='str', required=True),
-                family=dict(type='str', default='ipv4', choices=['ipv4', 'ipv6']),
-                direction=dict(type='str', default='input', choices=['input', 'output']))))),
+        interfaces=ATTACHMENT_ARGS,
         collector_interval=dict(type='int', default=300),
         fail_on_error=dict(type='bool', default=True),
     )

@@ -64,12 +64,12 @@ commands:
 
 import json
 import os
-import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.isplab.infra.plugins.module_utils.flow_collector.nfdump import (
     NfdumpError, bit_rates, flow_files, read_flows, slot_series)
+from ansible_collections.isplab.infra.plugins.module_utils.common.files import update_text
 from ansible_collections.isplab.infra.plugins.module_utils.common.runner import CommandError, CommandRunner
 
 COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf']
@@ -127,23 +127,6 @@ def _human_bps(value):
     return '%d bit/s' % value
 
 
-def _write(module, path, content):
-    """Write if different; returns True when the file changed (or would, in check mode)."""
-    if os.path.exists(path):
-        with open(path) as handle:
-            if handle.read() == content:
-                return False
-    if module.check_mode:
-        return True
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix='.flow_report.')
-    with os.fdopen(fd, 'w') as handle:
-        handle.write(content)
-    os.chmod(tmp, 0o644)
-    module.atomic_move(tmp, path)
-    return True
-
-
 def main():
     module = AnsibleModule(argument_spec=dict(
         flow_dir=dict(type='path', required=True),
@@ -170,11 +153,10 @@ def main():
     changed = False
     report = {'interval': params['interval'], 'aggregate': params['aggregate'], 'files': files, 'series': rates}
     if params['json_path']:
-        changed |= _write(module, params['json_path'], json.dumps(report, indent=1, sort_keys=True) + '\n')
+        changed |= update_text(module, params['json_path'], json.dumps(report, indent=1, sort_keys=True) + '\n', 0o644)
     if params['svg_path']:
-        changed |= _write(module, params['svg_path'],
-                          render_svg(rates, params['top'], title='bit rate per %s, %d s slots'
-                                     % (params['aggregate'], params['interval'])))
+        title = 'bit rate per %s, %d s slots' % (params['aggregate'], params['interval'])
+        changed |= update_text(module, params['svg_path'], render_svg(rates, params['top'], title=title), 0o644)
     module.exit_json(changed=changed, series=rates, files=files, commands=runner.commands)
 
 

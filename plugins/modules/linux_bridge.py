@@ -96,51 +96,44 @@ mode:
   description: Mode read back from C(bridge -d -j link show) after the change (restrictive, classic or mixed).
   returned: state=present and not check mode
   type: str
+port_flags:
+  description: Every port (name, interface, role) with the flags it must have (learning, flood, mcast_flood, bcast_flood).
+  returned: state=present
+  type: list
+  elements: dict
+ifupdown2_stanza:
+  description: Lines of the ifupdown2 stanza that rebuilds this bridge with the same flags at boot
+    (the role C(isplab.infra.l2_bridge) writes them to a file).
+  returned: state=present
+  type: list
+  elements: str
 '''
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.isplab.infra.plugins.module_utils.l2_bridge.model import BridgeModelError, bridge_argument_spec, validate
 from ansible_collections.isplab.infra.plugins.module_utils.common.diff import DiffTracker
-from ansible_collections.isplab.infra.plugins.module_utils.l2_bridge.linux import (
-    parse_bridge_links, parse_ip_links, plan, port_mode)
 from ansible_collections.isplab.infra.plugins.module_utils.common.runner import CommandRunner
+from ansible_collections.isplab.infra.plugins.module_utils.l2_bridge.host import ns_argv, read_links
+from ansible_collections.isplab.infra.plugins.module_utils.l2_bridge.linux import (
+    ifupdown2_stanza, plan, port_flags, port_mode)
+from ansible_collections.isplab.infra.plugins.module_utils.l2_bridge.model import bridge_argument_spec, validate_params
 
 
-def ns_argv(argv, netns):
-    return [argv[0]] + (['-n', netns] if netns else []) + argv[1:]
+def remove(module, runner, tracker):
+    netns = module.params['netns']
+    links, _ports = read_links(runner, netns)
+    changed = module.params['name'] in links
+    if changed:
+        tracker.add('bridge', module.params['name'], None)
+        runner.run_or_fail(ns_argv(['ip', 'link', 'del', 'dev', module.params['name']], netns), changes=True)
+    return dict(changed=changed)
 
 
-def read_state(runner, netns):
-    links = parse_ip_links(runner.run_or_fail(ns_argv(['ip', '-j', '-d', 'link', 'show'], netns)).stdout)
-    ports = parse_bridge_links(runner.run_or_fail(ns_argv(['bridge', '-d', '-j', 'link', 'show'], netns)).stdout)
-    return links, ports
-
-
-def main():
-    module = AnsibleModule(
-        argument_spec=bridge_argument_spec(('ether',), netns=dict(type='str')),
-        supports_check_mode=True,
-    )
-    params = module.params
-    runner = CommandRunner(module)
-    tracker = DiffTracker()
-    netns = params['netns']
-    if params['state'] == 'absent':
-        links, _ports = read_state(runner, netns)
-        changed = params['name'] in links
-        if changed:
-            tracker.add('bridge', params['name'], None)
-            runner.run_or_fail(ns_argv(['ip', 'link', 'del', 'dev', params['name']], netns), changes=True)
-        module.exit_json(changed=changed, commands=runner.commands,
-                         **({'diff': tracker.diff()} if module._diff else {}))
-    try:
-        model = validate(dict(name=params['name'], restrictive=params['restrictive'],
-                              mac_hold_time=params['mac_hold_time'],
-                              ports=params['ports']))
-    except BridgeModelError as exc:
-        module.fail_json(msg='invalid bridge %s: %s' % (params['name'], exc), errors=exc.errors, commands=[])
-    links, ports = read_state(runner, netns)
+def ensure(module, runner, tracker):
+    netns = module.params['netns']
+    model = validate_params(module)
+    result = dict(port_flags=port_flags(model), ifupdown2_stanza=ifupdown2_stanza(model))
+    links, ports = read_links(runner, netns)
     commands, problems, changes = plan(model, links, ports)
     if problems:
         module.fail_json(msg='; '.join(problems), commands=runner.commands)
@@ -148,10 +141,25 @@ def main():
         tracker.add(name, before, after)
     for argv in commands:
         runner.run_or_fail(ns_argv(argv, netns), changes=True)
-    result = dict(changed=bool(commands), commands=runner.commands)
+    result['changed'] = bool(commands)
     if not module.check_mode:
-        _links, ports = read_state(runner, netns)
+        _links, ports = read_links(runner, netns)
         result['mode'] = port_mode(model['ports'], ports)
+    return result
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=bridge_argument_spec(('ether',), netns=dict(type='str')),
+        supports_check_mode=True,
+    )
+    runner = CommandRunner(module)
+    tracker = DiffTracker()
+    if module.params['state'] == 'absent':
+        result = remove(module, runner, tracker)
+    else:
+        result = ensure(module, runner, tracker)
+    result['commands'] = runner.commands
     if module._diff:
         result['diff'] = tracker.diff()
     module.exit_json(**result)

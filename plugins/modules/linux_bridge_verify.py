@@ -16,32 +16,12 @@ description:
 version_added: 0.1.0
 author: isplab.infra contributors (@isplab)
 options:
-  name:
-    description: Bridge interface.
-    type: str
-    required: true
-  restrictive:
-    description: Expected mode.
-    type: bool
-    required: true
-  mac_hold_time:
-    description: Expected ageing time in seconds.
-    type: int
-    required: true
-  ports:
-    description: Expected ports (name, interface, role).
-    type: list
-    elements: dict
-    required: true
   netns:
     description: Namespace of the bridge.
     type: str
-  fail_on_error:
-    description: Fail when a check fails.
-    type: bool
-    default: true
 extends_documentation_fragment:
   - isplab.infra.attributes.verifier
+  - isplab.infra.l2_bridge.verifier
 attributes:
   platform:
     platforms: linux
@@ -76,11 +56,21 @@ checks:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.isplab.infra.plugins.module_utils.l2_bridge.model import verify_argument_spec
 from ansible_collections.isplab.infra.plugins.module_utils.common.checks import CheckList
-from ansible_collections.isplab.infra.plugins.module_utils.l2_bridge.linux import (
-    FLAG_NAMES, desired_flags, parse_bridge_links, parse_ip_links, port_mode)
 from ansible_collections.isplab.infra.plugins.module_utils.common.runner import CommandRunner
+from ansible_collections.isplab.infra.plugins.module_utils.l2_bridge.host import read_links
+from ansible_collections.isplab.infra.plugins.module_utils.l2_bridge.linux import FLAG_NAMES, desired_flags, port_mode
+from ansible_collections.isplab.infra.plugins.module_utils.l2_bridge.model import mode_name, verify_argument_spec
+
+
+def check_ports(checks, params, bridge_ports):
+    """Each declared port is enslaved to the bridge with exactly the flags its role asks for."""
+    for port in params['ports']:
+        flags = bridge_ports.get(port['interface'])
+        want = desired_flags(port['role'], params['restrictive'])
+        have = dict((f, flags[f]) for f in FLAG_NAMES) if flags and flags['master'] == params['name'] else None
+        checks.expect('port %s (%s)' % (port['name'], port['interface']), have == want,
+                      'flags are %s, wanted %s' % (have, want))
 
 
 def main():
@@ -90,9 +80,7 @@ def main():
     )
     params = module.params
     runner = CommandRunner(module)
-    ns = ['-n', params['netns']] if params['netns'] else []
-    links = parse_ip_links(runner.run_or_fail(['ip'] + ns + ['-j', '-d', 'link', 'show']).stdout)
-    bridge_ports = parse_bridge_links(runner.run_or_fail(['bridge'] + ns + ['-d', '-j', 'link', 'show']).stdout)
+    links, bridge_ports = read_links(runner, params['netns'])
     checks = CheckList()
     enslaved = dict((k, v) for k, v in bridge_ports.items() if v['master'] == params['name'])
     facts = dict(commands=runner.commands, ports=enslaved)
@@ -103,15 +91,9 @@ def main():
     checks.expect('bridge is up', bridge['up'], '%s is down' % params['name'])
     checks.expect('mac hold time', bridge['ageing_time'] == params['mac_hold_time'],
                   'ageing_time is %s s, wanted %d s' % (bridge['ageing_time'], params['mac_hold_time']))
-    for port in params['ports']:
-        flags = bridge_ports.get(port['interface'])
-        want = desired_flags(port['role'], params['restrictive'])
-        have = dict((f, flags[f]) for f in FLAG_NAMES) if flags and flags['master'] == params['name'] else None
-        checks.expect('port %s (%s)' % (port['name'], port['interface']), have == want,
-                      'flags are %s, wanted %s' % (have, want))
-    model_ports = [dict(p) for p in params['ports']]
-    facts['mode'] = port_mode(model_ports, bridge_ports)
-    wanted = 'restrictive' if params['restrictive'] else 'classic'
+    check_ports(checks, params, bridge_ports)
+    facts['mode'] = port_mode(params['ports'], bridge_ports)
+    wanted = mode_name(params['restrictive'])
     checks.expect('mode', facts['mode'] == wanted, 'port flags amount to %s, wanted %s' % (facts['mode'], wanted))
     checks.exit(module, fail_on_error=params['fail_on_error'], **facts)
 

@@ -157,52 +157,59 @@ arp_rule:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.isplab.infra.plugins.module_utils.l2_bridge.model import (
-    PORT_KINDS, BridgeModelError, arp_rule, bridge_argument_spec, validate)
 from ansible_collections.isplab.infra.plugins.module_utils.common.diff import DiffTracker
-from ansible_collections.isplab.infra.plugins.module_utils.l2_bridge.netgraph import (
-    boot_lines, parse_config, parse_list, parse_show, peer_of, plan)
 from ansible_collections.isplab.infra.plugins.module_utils.common.runner import CommandRunner
+from ansible_collections.isplab.infra.plugins.module_utils.l2_bridge.host import (
+    apply_batch, read_arp_max_age, read_graph)
+from ansible_collections.isplab.infra.plugins.module_utils.l2_bridge.model import (
+    PORT_KINDS, arp_rule, bridge_argument_spec, validate_params)
+from ansible_collections.isplab.infra.plugins.module_utils.l2_bridge.netgraph import (
+    absent_lines, boot_lines, describe, describe_model, observed_mode, plan)
 
-FREEBSD_ARP_MAX_AGE = 1200
 
-
-def read_graph(runner, name):
-    nodes = parse_list(runner.run_or_fail(['ngctl', 'list']).stdout)
-    existing = set(n['name'] for n in nodes if n['name'])
-    if name not in existing:
-        return existing, None, None
-    observed = parse_show(runner.run_or_fail(['ngctl', 'show', '%s:' % name]).stdout)
-    if observed['type'] != 'bridge':
-        runner.module.fail_json(msg='node %s: is a %s node, not a bridge' % (name, observed['type']),
-                                commands=runner.commands)
-    config = parse_config(runner.run_or_fail(['ngctl', 'msg', '%s:' % name, 'getconfig']).stdout)
+def read_bridge(runner, name):
+    existing, observed, config = read_graph(runner, name)
+    if observed is not None and observed['type'] != 'bridge':
+        runner.module.fail_json(msg='node %s: is a %s node, not a bridge; choose another name or shut that '
+                                    'node down' % (name, observed['type']), commands=runner.commands)
     return existing, observed, config
 
 
-def arp_max_age(runner, given):
-    if given is not None:
-        return given, 'parameter'
-    if runner.binary('sysctl', required=False) is None:
-        return FREEBSD_ARP_MAX_AGE, 'FreeBSD default'
-    result = runner.run(['sysctl', '-n', 'net.link.ether.inet.max_age'], expected_rc=None)
-    if result.rc == 0 and result.stdout.strip().isdigit():
-        return int(result.stdout.strip()), 'sysctl'
-    return FREEBSD_ARP_MAX_AGE, 'FreeBSD default'
+def remove(module, runner, tracker, result):
+    _existing, observed, config = read_bridge(runner, module.params['name'])
+    if observed is not None:
+        result.update(mode_before=observed_mode(observed['hooks']), batch=absent_lines(module.params['name'], observed),
+                      removed=[h['hook'] for h in observed['hooks']], changed=True)
+        tracker.add('bridge', describe(observed, config), None)
+        apply_batch(runner, result['batch'])
 
 
-def describe(observed, config):
-    if observed is None:
-        return None
-    return {'hooks': ['%s -> %s:%s' % (h['hook'], h['peer_name'] or '[%s]' % h['peer_id'], h['peer_hook'])
-                      for h in reversed(observed['hooks'])], 'config': config}
+def check_arp_rule(module, runner, model, result):
+    """The hold time must exceed the ARP lifetime: fails in restrictive mode, warns in classic mode."""
+    max_age, source = read_arp_max_age(runner, module.params['arp_max_age'])
+    level, message = arp_rule(model['mac_hold_time'], max_age, model['restrictive'])
+    result['arp_rule'] = dict(level=level, message=message, arp_max_age=max_age, arp_max_age_source=source)
+    if level == 'fail':
+        module.fail_json(msg=message + ' (restrictive mode: raise mac_hold_time)', **result)
+    if level == 'warn':
+        module.warn(message)
 
 
-def apply_batch(runner, lines):
-    if not lines:
-        return
-    runner.run_or_fail(['ngctl', '-f', '-'], changes=True, data='\n'.join(lines))
-    runner.commands.extend('  ' + line for line in lines)
+def ensure(module, runner, tracker, result):
+    params = module.params
+    model = validate_params(module)
+    check_arp_rule(module, runner, model, result)
+    config = dict(debugLevel=params['debug_level'], loopTimeout=params['loop_timeout'],
+                  maxStaleness=model['mac_hold_time'], minStableAge=params['min_stable_age'])
+    existing, observed, observed_config = read_bridge(runner, model['name'])
+    planned = plan(model, observed, existing, config, observed_config=observed_config, rebuild=params['rebuild'])
+    result.update(mode_before=planned['mode_before'], added=planned['add'], removed=planned['remove'],
+                  replaced=planned['replace'], batch=planned['lines'], create_batch=boot_lines(model, config))
+    if planned['problems']:
+        module.fail_json(msg='; '.join(planned['problems']), **result)
+    tracker.add('bridge', describe(observed, observed_config), describe_model(model, config))
+    result['changed'] = bool(planned['lines'])
+    apply_batch(runner, planned['lines'])
 
 
 def main():
@@ -217,57 +224,14 @@ def main():
         ),
         supports_check_mode=True,
     )
-    params = module.params
     runner = CommandRunner(module)
     tracker = DiffTracker()
     result = dict(changed=False, commands=runner.commands, batch=[], added=[], removed=[], replaced=[],
                   mode_before=None)
-
-    if params['state'] == 'absent':
-        existing, observed, config = read_graph(runner, params['name'])
-        result['mode_before'] = observed and ('restrictive' if observed['hooks'] and
-                                              observed['hooks'][-1]['hook'].startswith('uplink') else 'classic')
-        if observed is not None:
-            lines = ['shutdown %s:' % h['peer_name'] for h in observed['hooks']
-                     if h['peer_type'] == 'eiface' and h['peer_name']]
-            lines.append('shutdown %s:' % params['name'])
-            result.update(batch=lines, removed=[h['hook'] for h in observed['hooks']], changed=True)
-            tracker.add('bridge', describe(observed, config), None)
-            apply_batch(runner, lines)
-        if module._diff:
-            result['diff'] = tracker.diff()
-        module.exit_json(**result)
-
-    try:
-        model = validate(dict(name=params['name'], restrictive=params['restrictive'],
-                              mac_hold_time=params['mac_hold_time'], ports=params['ports']))
-    except BridgeModelError as exc:
-        module.fail_json(msg='invalid bridge %s: %s' % (params['name'], exc), errors=exc.errors, commands=[])
-
-    max_age, source = arp_max_age(runner, params['arp_max_age'])
-    level, message = arp_rule(model['mac_hold_time'], max_age, model['restrictive'])
-    result['arp_rule'] = dict(level=level, message=message, arp_max_age=max_age, arp_max_age_source=source)
-    if level == 'fail':
-        module.fail_json(msg=message + ' (restrictive mode: raise mac_hold_time)', **result)
-    if level == 'warn':
-        module.warn(message)
-
-    config = dict(debugLevel=params['debug_level'], loopTimeout=params['loop_timeout'],
-                  maxStaleness=model['mac_hold_time'], minStableAge=params['min_stable_age'])
-    existing, observed, observed_config = read_graph(runner, model['name'])
-    planned = plan(model, observed, existing, config, observed_config=observed_config,
-                   rebuild=params['rebuild'])
-    result.update(mode_before=planned['mode_before'], added=planned['add'], removed=planned['remove'],
-                  replaced=planned['replace'], batch=planned['lines'],
-                  create_batch=boot_lines(model, config))
-    if planned['problems']:
-        module.fail_json(msg='; '.join(planned['problems']), **result)
-
-    tracker.add('bridge', describe(observed, observed_config), {
-        'hooks': ['%s -> %s:%s' % ((p['name'],) + peer_of(p)) for p in model['ports']],
-        'config': config, 'mode': 'restrictive' if model['restrictive'] else 'classic'})
-    result['changed'] = bool(planned['lines'])
-    apply_batch(runner, planned['lines'])
+    if module.params['state'] == 'absent':
+        remove(module, runner, tracker, result)
+    else:
+        ensure(module, runner, tracker, result)
     if module._diff:
         result['diff'] = tracker.diff()
     module.exit_json(**result)

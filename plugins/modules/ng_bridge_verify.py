@@ -18,32 +18,12 @@ description:
 version_added: 0.1.0
 author: isplab.infra contributors (@isplab)
 options:
-  name:
-    description: Bridge node name.
-    type: str
-    required: true
-  restrictive:
-    description: Expected mode.
-    type: bool
-    required: true
-  mac_hold_time:
-    description: Expected C(maxStaleness).
-    type: int
-    required: true
-  ports:
-    description: Expected ports (as for M(isplab.infra.ng_bridge)); only hook names and peers are compared.
-    type: list
-    elements: dict
-    required: true
   arp_max_age:
     description: ARP lifetime; read from sysctl when unset (FreeBSD default 1200 otherwise).
     type: int
-  fail_on_error:
-    description: Fail when a check fails (otherwise only report).
-    type: bool
-    default: true
 extends_documentation_fragment:
   - isplab.infra.attributes.verifier
+  - isplab.infra.l2_bridge.verifier
 attributes:
   platform:
     platforms: freebsd
@@ -87,11 +67,37 @@ checks:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.isplab.infra.plugins.module_utils.l2_bridge.model import arp_rule, verify_argument_spec
 from ansible_collections.isplab.infra.plugins.module_utils.common.checks import CheckList
-from ansible_collections.isplab.infra.plugins.module_utils.l2_bridge.netgraph import (
-    ether_node_name, observed_mode, parse_config, parse_list, parse_show)
 from ansible_collections.isplab.infra.plugins.module_utils.common.runner import CommandRunner
+from ansible_collections.isplab.infra.plugins.module_utils.l2_bridge.host import read_arp_max_age, read_graph
+from ansible_collections.isplab.infra.plugins.module_utils.l2_bridge.model import (
+    arp_rule, mode_name, verify_argument_spec)
+from ansible_collections.isplab.infra.plugins.module_utils.l2_bridge.netgraph import observed_mode, peer_of
+
+
+def check_hooks(checks, ports, hooks):
+    """Every declared port is a hook to its peer node, and no other hook is connected."""
+    have = dict((h['hook'], h) for h in hooks)
+    for port in ports:
+        peer = peer_of(dict(port, kind=port.get('kind', 'ether')))[0]
+        hook = have.get(port['name'])
+        checks.expect('hook %s' % port['name'], hook is not None and hook['peer_name'] == peer,
+                      'hook %s is %s, wanted a connection to %s:' % (
+                          port['name'], 'missing' if hook is None else 'connected to %s:' % hook['peer_name'], peer))
+    extra = sorted(set(have) - set(p['name'] for p in ports))
+    checks.expect('no undeclared hooks', not extra, 'undeclared hooks: %s' % ', '.join(extra))
+
+
+def check_hold_time(module, runner, checks, config, facts):
+    params = module.params
+    checks.expect('maxStaleness', config['maxStaleness'] == params['mac_hold_time'],
+                  'maxStaleness is %d, wanted %d' % (config['maxStaleness'], params['mac_hold_time']))
+    max_age, _source = read_arp_max_age(runner, params['arp_max_age'])
+    level, message = arp_rule(config['maxStaleness'], max_age, facts['mode'] == 'restrictive')
+    facts['arp_rule'] = dict(level=level, message=message, arp_max_age=max_age)
+    if level == 'warn':
+        module.warn(message)
+    checks.expect('maxStaleness exceeds ARP lifetime', level != 'fail', message)
 
 
 def main():
@@ -102,42 +108,19 @@ def main():
     params = module.params
     runner = CommandRunner(module)
     checks = CheckList()
-    names = set(n['name'] for n in parse_list(runner.run_or_fail(['ngctl', 'list']).stdout) if n['name'])
+    _existing, shown, config = read_graph(runner, params['name'])
     facts = dict(commands=runner.commands, hooks=[], first_hook=None, mode=None, config=None)
-    if not checks.expect('bridge exists', params['name'] in names, 'no netgraph node named %s' % params['name']):
+    if not checks.expect('bridge exists', shown is not None, 'no netgraph node named %s' % params['name']) or \
+            not checks.expect('node is a bridge', shown['type'] == 'bridge', 'node type is %s' % shown['type']):
         checks.exit(module, fail_on_error=params['fail_on_error'], **facts)
-    shown = parse_show(runner.run_or_fail(['ngctl', 'show', '%s:' % params['name']]).stdout)
-    config = parse_config(runner.run_or_fail(['ngctl', 'msg', '%s:' % params['name'], 'getconfig']).stdout)
     hooks = list(reversed(shown['hooks']))
     facts.update(hooks=hooks, first_hook=hooks[0]['hook'] if hooks else None, mode=observed_mode(shown['hooks']),
                  config=config)
-    checks.expect('node is a bridge', shown['type'] == 'bridge', 'node type is %s' % shown['type'])
-    wanted_mode = 'restrictive' if params['restrictive'] else 'classic'
+    wanted_mode = mode_name(params['restrictive'])
     checks.expect('mode', facts['mode'] == wanted_mode, 'mode is %s (first hook %s), wanted %s'
                   % (facts['mode'], facts['first_hook'], wanted_mode))
-    have = dict((h['hook'], h) for h in hooks)
-    for port in params['ports']:
-        peer = port['interface'] if port.get('kind', 'ether') == 'eiface' else ether_node_name(port['interface'])
-        hook = have.get(port['name'])
-        checks.expect('hook %s' % port['name'], hook is not None and hook['peer_name'] == peer,
-                      'hook %s is %s, wanted a connection to %s:' % (
-                          port['name'], 'missing' if hook is None else 'connected to %s:' % hook['peer_name'], peer))
-    extra = sorted(set(have) - set(p['name'] for p in params['ports']))
-    checks.expect('no undeclared hooks', not extra, 'undeclared hooks: %s' % ', '.join(extra))
-    checks.expect('maxStaleness', config['maxStaleness'] == params['mac_hold_time'],
-                  'maxStaleness is %d, wanted %d' % (config['maxStaleness'], params['mac_hold_time']))
-    max_age = params['arp_max_age']
-    if max_age is None:
-        max_age = 1200
-        if runner.binary('sysctl', required=False):
-            result = runner.run(['sysctl', '-n', 'net.link.ether.inet.max_age'], expected_rc=None)
-            if result.rc == 0 and result.stdout.strip().isdigit():
-                max_age = int(result.stdout.strip())
-    level, message = arp_rule(config['maxStaleness'], max_age, facts['mode'] == 'restrictive')
-    facts['arp_rule'] = dict(level=level, message=message, arp_max_age=max_age)
-    if level == 'warn':
-        module.warn(message)
-    checks.expect('maxStaleness exceeds ARP lifetime', level != 'fail', message)
+    check_hooks(checks, params['ports'], hooks)
+    check_hold_time(module, runner, checks, config, facts)
     checks.exit(module, fail_on_error=params['fail_on_error'], **facts)
 
 

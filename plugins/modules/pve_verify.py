@@ -83,7 +83,9 @@ options:
     elements: str
     default: []
   fail_on_error:
-    description: Fail the task when a check fails (the result always lists every check).
+    description:
+      - Fail the task when a check fails (the result always lists every check).
+      - An unreachable API, a TLS failure or a refused token is the failed check C(api_access).
     type: bool
     default: true
 extends_documentation_fragment:
@@ -196,7 +198,18 @@ class PveReader:
             raise ApiError('PVE API at %s: GET %s failed: %s' % (self.where, path, self._clean(exc)))
 
 
-def run_module():
+def _read(reader, node, ceph_status_source):
+    """The four API answers ``evaluate`` needs."""
+    return {
+        'cluster_status': reader.get('/cluster/status'),
+        'ceph_status': reader.get('/nodes/%s/ceph/status' % node if ceph_status_source == 'node'
+                                  else '/cluster/ceph/status'),
+        'osd_tree': reader.get('/nodes/%s/ceph/osd' % node),
+        'disks': reader.get('/nodes/%s/disks/list' % node, **{'include-partitions': 1}),
+    }
+
+
+def main():
     module = AnsibleModule(
         argument_spec=dict(
             api_host=dict(type='str', required=True),
@@ -222,28 +235,19 @@ def run_module():
     params = module.params
     if params['timeout'] < 1:
         module.fail_json(msg='timeout must be at least 1 second, got %d' % params['timeout'])
-    node = params['node']
     reader = PveReader(module)
     try:
-        data = {
-            'cluster_status': reader.get('/cluster/status'),
-            'ceph_status': reader.get('/nodes/%s/ceph/status' % node if params['ceph_status_source'] == 'node'
-                                      else '/cluster/ceph/status'),
-            'osd_tree': reader.get('/nodes/%s/ceph/osd' % node),
-            'disks': reader.get('/nodes/%s/disks/list' % node, **{'include-partitions': 1}),
-        }
+        data = _read(reader, params['node'], params['ceph_status_source'])
     except ApiError as exc:
+        # An unreachable API or a refused token is a failed check like any other: fail_on_error decides.
         problem = {'check': 'api_access', 'ok': False, 'problem': str(exc)}
-        module.fail_json(msg=str(exc), commands=reader.paths, checks=[problem], failed_checks=[problem])
-    checks, facts = evaluate(data, node, expect_cluster=params['expect_cluster'],
+        (module.fail_json if params['fail_on_error'] else module.exit_json)(
+            msg=str(exc), changed=False, commands=reader.paths, checks=[problem], failed_checks=[problem])
+    checks, facts = evaluate(data, params['node'], expect_cluster=params['expect_cluster'],
                              accepted_health=params['accepted_ceph_health'],
                              expected_osd_count=params['expected_osd_count'],
                              expected_disks=params['expected_disks'])
     checks.exit(module, fail_on_error=params['fail_on_error'], changed=False, pve=facts, commands=reader.paths)
-
-
-def main():
-    run_module()
 
 
 if __name__ == '__main__':

@@ -29,26 +29,6 @@ description:
 version_added: 0.1.0
 author: isplab.infra contributors (@isplab)
 options:
-  disk1:
-    description: Disk holding the PV of I(vg) today (partition 3). C(/dev/disk/by-id) names are resolved.
-    type: path
-    required: true
-  disk2:
-    description: Second disk; it becomes the first member of the array.
-    type: path
-    required: true
-  vg:
-    description: Volume group holding the root LV.
-    type: str
-    default: pve
-  md_device:
-    description: The md array to create.
-    type: path
-    default: /dev/md0
-  osd_partition:
-    description: Create partition 4 "Ceph OSD" in the remaining space of both disks.
-    type: bool
-    default: true
   allow_wipe_disk2:
     description: Destructive opt-in - overwrite I(disk2) although it holds partitions or signatures.
     type: bool
@@ -69,23 +49,36 @@ options:
     description: Minimum resync speed in KiB/s while I(wait_resync) is set.
     type: int
     default: 200000
+  mode:
+    description:
+      - C(convert) plans and runs the conversion phases.
+      - C(progress) only reads how far a running pvmove or resync got and returns it as RV(progress); it changes
+        nothing and ignores every option but I(vg) and I(md_device). The role polls with it.
+    type: str
+    choices: [convert, progress]
+    default: convert
+extends_documentation_fragment:
+  - isplab.infra.root_raid1
 attributes:
   check_mode:
     support: full
     description: Prints the full plan (phases and commands) and changes nothing.
   diff_mode:
     support: partial
-    description: Shows changes to the managed lvm.conf block, the mdadm.conf ARRAY lines and sync_speed_min.
+    description:
+      - Shows the changes to the managed lvm.conf block, the mdadm.conf ARRAY lines, the /boot/efi line of
+        /etc/fstab and sync_speed_min, also in check mode (the partition GUIDs and the array UUID that do not
+        exist yet are shown as placeholders).
   platform:
     support: full
     platforms: debian
-    description: Debian/Proxmox VE with mdadm, lvm2, gdisk, grub and initramfs-tools.
+    description: Debian/Proxmox VE with mdadm, lvm2, gdisk, dosfstools (fatlabel), grub and initramfs-tools.
 notes:
   - With metadata 0.90 each raw member looks like a plain partition holding the PV; the module therefore
     rejects both raw members in C(devices/global_filter) (by their by-partuuid names) and turns on LVM's full
     md component check, so LVM only ever reads the PV through the array.
 seealso:
-  - module: isplab.infra.raid1_verify
+  - module: isplab.infra.root_raid1_verify
 '''
 
 EXAMPLES = r'''
@@ -95,6 +88,13 @@ EXAMPLES = r'''
     disk2: /dev/disk/by-id/ata-DISK_B
   check_mode: true
   register: plan
+
+- name: How far the data move got
+  isplab.infra.root_raid1:
+    disk1: /dev/disk/by-id/ata-DISK_A
+    disk2: /dev/disk/by-id/ata-DISK_B
+    mode: progress
+  register: move
 
 - name: Convert (returns waiting_for=pvmove while the data moves)
   isplab.infra.root_raid1:
@@ -136,22 +136,26 @@ files_changed:
   returned: always
   type: list
   elements: str
+progress:
+  description:
+    - With I(mode=progress) - what runs in the background (C(running) is C(pvmove), C(resync) or null), the
+      pvmove (C(lv_name), C(move_pv), C(percent)) and the resync as /proc/mdstat shows it (C(action), C(percent),
+      C(done_blocks), C(total_blocks), C(speed_kib), C(finish)), and C(summary), one line to print.
+  returned: when I(mode=progress)
+  type: dict
 '''
 
 import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.isplab.infra.plugins.module_utils.root_raid1 import mdraid
 from ansible_collections.isplab.infra.plugins.module_utils.common.diff import DiffTracker
-from ansible_collections.isplab.infra.plugins.module_utils.root_raid1.host import Executor, inspect, read_text
-from ansible_collections.isplab.infra.plugins.module_utils.root_raid1.planner import Refusal, plan, raid1_argument_spec, render
 from ansible_collections.isplab.infra.plugins.module_utils.common.runner import CommandError, CommandRunner
-
-
-def _still_syncing(md_device):
-    array = mdraid.parse_mdstat(read_text('/proc/mdstat')).get(md_device.rsplit('/', 1)[-1])
-    return bool(array and array.get('sync'))
+from ansible_collections.isplab.infra.plugins.module_utils.root_raid1 import state
+from ansible_collections.isplab.infra.plugins.module_utils.root_raid1.executor import Executor, PhaseFailed
+from ansible_collections.isplab.infra.plugins.module_utils.root_raid1.ops import render
+from ansible_collections.isplab.infra.plugins.module_utils.root_raid1.planner import plan, raid1_argument_spec
+from ansible_collections.isplab.infra.plugins.module_utils.root_raid1.refusals import Refusal
 
 
 def main():
@@ -161,48 +165,39 @@ def main():
             firmware=dict(type='str', default='auto', choices=['auto', 'bios', 'uefi']),
             wait_resync=dict(type='bool', default=True),
             sync_speed_min=dict(type='int', default=200000),
+            mode=dict(type='str', default='convert', choices=['convert', 'progress']),
         ),
         supports_check_mode=True,
     )
     params = dict(module.params)
+    runner = CommandRunner(module)
+    if params['mode'] == 'progress':
+        try:
+            progress = state.progress(runner, params['vg'], params['md_device'])
+        except CommandError as exc:
+            module.fail_json(msg=str(exc), commands=runner.commands)
+        module.exit_json(changed=False, progress=progress, commands=runner.commands)
     for key in ('disk1', 'disk2'):
         if not os.path.exists(params[key]):
-            module.fail_json(msg='%s %s does not exist' % (key, params[key]))
+            module.fail_json(msg='%s %s does not exist; give a disk of this node (a /dev/disk/by-id name)'
+                             % (key, params[key]))
         params[key] = os.path.realpath(params[key])
-    runner = CommandRunner(module)
-    diff = DiffTracker()
     result = dict(changed=False, plan=[], phases_done=[], waiting_for=None, files_changed=[],
                   disks={'disk1': params['disk1'], 'disk2': params['disk2']})
     try:
-        state = inspect(module, runner, params)
-        phases = plan(params, state)
-    except Refusal as exc:
+        node = state.inspect(module, runner, params)
+        phases = plan(params, node)
+    except (Refusal, CommandError) as exc:
         module.fail_json(msg=str(exc), commands=runner.commands, **result)
-    except CommandError as exc:
-        module.fail_json(msg=str(exc), commands=runner.commands, **result)
-    result['plan'] = render(phases)
-    result['firmware'] = state['firmware']
+    result.update(plan=render(phases), firmware=node['firmware'])
 
+    diff = DiffTracker()
     executor = Executor(module, runner, params, diff)
     try:
-        for phase in phases:
-            waiting = None
-            for op in phase['ops']:
-                waiting = executor.run_op(op) or waiting
-                if op[0] != 'wait':
-                    result['changed'] = True
-            if module.check_mode:
-                continue
-            if waiting == 'resync' and not _still_syncing(params['md_device']):
-                waiting = None
-            if waiting:
-                result['waiting_for'] = waiting
-                break
-            result['phases_done'].append(phase['phase'])
-    except CommandError as exc:
+        executor.run_phases(phases, result)
+    except PhaseFailed as exc:
         result.update(commands=runner.commands, files_changed=executor.files_changed)
-        module.fail_json(msg='phase %s failed: %s' % (phase['phase'], exc), rc=exc.result.rc,
-                         stderr=exc.result.stderr, **result)
+        module.fail_json(msg=str(exc), rc=exc.result.rc, stderr=exc.result.stderr, **result)
     if 'pvmove_bytes' in executor.timings:
         result['pvmove_bytes'] = executor.timings['pvmove_bytes']
     result.update(commands=runner.commands, files_changed=executor.files_changed)

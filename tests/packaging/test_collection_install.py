@@ -1,4 +1,4 @@
-"""The built collection installs into a clean virtualenv and ansible-doc lists every module.
+"""The built collection installs into a clean virtualenv and ansible-doc documents every module and role.
 
 Builds the artifact with `ansible-galaxy collection build` (galaxy.yml's build_ignore decides what
 ships), creates a venv without system site packages, installs ansible-core at the lock file's pin from
@@ -16,8 +16,12 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-# Test-only trees that must never reach users (the lab harness and the device twins live under tests/).
-FORBIDDEN_PREFIXES = ("tests/", "molecule/", ".venv/", "build/", "requirements/")
+# Test-only trees that must never reach users: the lab harness, the test beds and the device twins live
+# under tests/, the lab's inventory and VM spec under inventories/lab, molecule's base config under .config.
+FORBIDDEN_PREFIXES = ("tests/", "molecule/", ".venv/", "build/", "requirements/", ".config/", ".pytest_cache/",
+                      "inventories/lab/")
+FORBIDDEN_FILES = ("Makefile", "docs/dev/lab-harness.md", "playbooks/lab_base.yml", "playbooks/verify_lab.yml",
+                   "playbooks/bridge_testbed.yml")
 
 
 def _pin(distribution):
@@ -84,12 +88,52 @@ def test_every_module_is_listed_by_ansible_doc(clean_venv):
     assert sorted(name.split(".")[-1] for name in listed) == modules
 
 
+def _forbidden(name):
+    name = name[2:] if name.startswith("./") else name
+    return (name.startswith(FORBIDDEN_PREFIXES) or name.rstrip("/") + "/" in FORBIDDEN_PREFIXES
+            or name in FORBIDDEN_FILES or re.search(r"(^|/)(twins?|molecule|templates/bridge-matrix)", name))
+
+
+@pytest.mark.parametrize("name", ["tests/lab/lab.py", ".config/molecule/config.yml", ".config",
+                                  "inventories/lab/hosts.yml", "inventories/lab", "playbooks/lab_base.yml",
+                                  "molecule/root_raid1/molecule.yml", "docs/dev/lab-harness.md",
+                                  "roles/l2_bridge/molecule/x.yml"])
+def test_forbidden_names_are_recognised(name):
+    assert _forbidden(name)
+
+
+def _roles():
+    return sorted(p.parent.parent.name for p in (REPO / "roles").glob("*/meta/argument_specs.yml"))
+
+
+def test_every_role_is_documented_by_ansible_doc(clean_venv):
+    venv, collections = clean_venv
+    env = dict(_clean_env(venv), ANSIBLE_COLLECTIONS_PATH=str(collections))
+    doc = str(venv / "bin" / "ansible-doc")
+    listed = json.loads(_run([doc, "-t", "role", "-l", "--json", "isplab.infra"], cwd=venv.parent, env=env))
+    roles = sorted(p.name for p in (REPO / "roles").iterdir() if p.is_dir())
+    assert roles and roles == _roles(), "every role needs meta/argument_specs.yml"
+    assert sorted(name.split(".")[-1] for name in listed) == roles
+    for role in roles:
+        shown = json.loads(_run([doc, "-t", "role", "--json", "isplab.infra." + role], cwd=venv.parent, env=env))
+        assert shown["isplab.infra." + role]["entry_points"]["main"]["options"], role
+
+
+def test_every_module_has_documentation(clean_venv):
+    venv, collections = clean_venv
+    env = dict(_clean_env(venv), ANSIBLE_COLLECTIONS_PATH=str(collections))
+    modules = ["isplab.infra." + p.stem for p in (REPO / "plugins" / "modules").glob("*.py") if p.stem != "__init__"]
+    shown = json.loads(_run([str(venv / "bin" / "ansible-doc"), "--json"] + modules, cwd=venv.parent, env=env))
+    assert sorted(shown) == sorted(modules)
+    for name in modules:
+        assert shown[name]["doc"]["short_description"] and shown[name]["return"] is not None, name
+
+
 def test_artifact_ships_no_test_only_content(artifact):
     names, files, manifest = _artifact_files(artifact)
     assert manifest["namespace"] == "isplab" and manifest["name"] == "infra"
-    shipped = [n for n in files if n.startswith(FORBIDDEN_PREFIXES) or re.search(r"(^|/)twins?(/|$)", n)]
-    assert shipped == []
-    assert [n for n in names if n.startswith(FORBIDDEN_PREFIXES)] == []
+    assert [n for n in files if _forbidden(n)] == []
+    assert [n for n in names if _forbidden(n)] == []
     # Everything users run from AWX ships: roles, playbooks, modules and the EE definition.
     for required in ("plugins/modules", "roles", "playbooks", "execution-environment.yml", "bindep.txt",
                      "meta/runtime.yml"):

@@ -12,6 +12,9 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import os
+
+from ansible_collections.isplab.infra.plugins.module_utils.common.blockdev import BlockdevError, parse_lsblk, parse_wipefs
 
 # GPT partition type "Ceph OSD" (field notes section 1).
 CEPH_OSD_PARTITION_TYPE = '4fbd7e29-9d25-41b8-afd0-062c0ceff05d'
@@ -72,26 +75,38 @@ def osd_by_device(osds):
     return result
 
 
-def parse_lsblk(text):
-    """``lsblk --json --bytes --paths --list -o NAME,TYPE,PARTTYPE,PKNAME,SIZE`` -> {path: entry}."""
-    data = _load(text, 'lsblk') or {}
+def resolve_paths(paths):
+    """Declared path -> kernel path (None when missing): ceph-volume and lsblk speak kernel names."""
+    return dict((p, os.path.realpath(p) if os.path.exists(p) else None) for p in paths)
+
+
+def block_devices(text):
+    """``lsblk --json --bytes --paths --list -o NAME,TYPE,PARTTYPE,PKNAME,SIZE`` -> {path: entry}.
+
+    Keyed by kernel path because ``ceph-volume`` and ``realpath`` name devices that way;
+    the partition type GUID is lowered since lsblk prints it in either case.
+    """
+    try:
+        entries = parse_lsblk(text)
+    except BlockdevError as exc:
+        raise CephError(str(exc))
     devices = {}
-    for entry in data.get('blockdevices') or []:
+    for entry in entries:
         devices[entry['name']] = {
             'type': entry.get('type'),
             'parttype': (entry.get('parttype') or '').lower() or None,
-            'parent': entry.get('pkname'),
+            'parent': entry.get('parent'),
             'size': int(entry.get('size') or 0),
         }
     return devices
 
 
-def parse_wipefs(text):
-    """``wipefs --no-act --json DEV`` -> list of signature types (empty output: no signatures)."""
-    data = _load(text, 'wipefs')
-    if not data:
-        return []
-    return [sig.get('type') for sig in data.get('signatures') or []]
+def signature_types(text):
+    """``wipefs --no-act --json DEV`` -> the signature types (empty output: no signatures)."""
+    try:
+        return [sig['type'] for sig in parse_wipefs(text)]
+    except BlockdevError as exc:
+        raise CephError(str(exc))
 
 
 def parse_osd_dump(text):

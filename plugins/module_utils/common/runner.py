@@ -67,8 +67,11 @@ class CommandRunner:
             text = text.replace(secret, '********')
         return text
 
-    def run(self, argv, changes=False, expected_rc=(0,), data=None, binary_data=False):
-        """Run ``argv``; argv[0] is a binary name resolved with ``binary()``."""
+    def run(self, argv, changes=False, expected_rc=(0,), data=None, binary_data=False, environ=None):
+        """Run ``argv``; argv[0] is a binary name resolved with ``binary()``.
+
+        ``environ`` adds variables for this command only (e.g. ``TZ``); the C locale always wins.
+        """
         argv = [self.binary(argv[0])] + [str(a) for a in argv[1:]]
         display = self._display(argv)
         if changes and self.module.check_mode:
@@ -76,7 +79,7 @@ class CommandRunner:
             return CommandResult(argv, skipped=True)
         self.commands.append(display)
         rc, out, err = self.module.run_command(
-            argv, environ_update=C_LOCALE, data=data, binary_data=binary_data)
+            argv, environ_update=dict(environ or {}, **C_LOCALE), data=data, binary_data=binary_data)
         result = CommandResult(argv, rc, out, err)
         if expected_rc is not None and rc not in expected_rc:
             detail = (err or out or '').strip()

@@ -1,13 +1,13 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) isplab.infra contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""NetFlow v9 datagrams (RFC 3954): encode and decode, stdlib only.
+"""NetFlow v9 datagrams (RFC 3954): encoding, stdlib only.
 
 Used by flow_collector_verify to send real datagrams to nfcapd and by the
 IOS-XE twin's exporter.  Integer fields are big-endian and exactly as long
 as the template says: a value that does not fit is an error here, because
 truncation (32-bit counters, 2-byte AS) is the exporter's decision and must
-be made explicitly with ``saturate``/``as_trans``.
+be made explicitly by the exporter (the twin does, tests/twins/ios_xe/netflow.py).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -60,26 +60,6 @@ class Template:
             raise NetflowError('template id %d is reserved; data templates start at 256' % template_id)
         self.template_id = template_id
         self.fields = [(int(t), int(n)) for t, n in fields]
-
-    @property
-    def record_length(self):
-        return sum(length for _type, length in self.fields)
-
-    def __eq__(self, other):
-        return isinstance(other, Template) and (self.template_id, self.fields) == (other.template_id, other.fields)
-
-    def __repr__(self):
-        return 'Template(%d, %r)' % (self.template_id, self.fields)
-
-
-def saturate(value, length):
-    """Clamp ``value`` to the largest unsigned integer of ``length`` bytes (what a router counter does)."""
-    return min(int(value), (1 << (8 * length)) - 1)
-
-
-def as_trans(asn, length):
-    """An ASN as a field of ``length`` bytes carries it: 4-byte ASNs in 2-byte fields become AS_TRANS."""
-    return asn if length >= 4 or asn <= 0xFFFF else AS_TRANS
 
 
 def _encode_value(value, length):
@@ -144,47 +124,3 @@ def build_packets(template, records, sys_uptime_ms, unix_secs, sequence, source_
                                      record_count=1 + len(chunk)))
         sequence += 1
     return packets, sequence
-
-
-def decode_packet(data, templates=None):
-    """Decode one datagram; returns (header dict, templates dict id->Template, records list of (id, dict)).
-
-    ``templates`` carries templates learned from earlier packets and is updated in place.
-    """
-    if templates is None:
-        templates = {}
-    if len(data) < HEADER.size:
-        raise NetflowError('datagram of %d bytes is shorter than the v9 header' % len(data))
-    version, count, uptime, secs, sequence, source_id = HEADER.unpack_from(data)
-    if version != VERSION:
-        raise NetflowError('not NetFlow v9: version %d' % version)
-    header = {'version': version, 'count': count, 'sys_uptime': uptime, 'unix_secs': secs,
-              'sequence': sequence, 'source_id': source_id}
-    records = []
-    offset = HEADER.size
-    while offset + 4 <= len(data):
-        set_id, set_length = struct.unpack_from('!HH', data, offset)
-        if set_length < 4 or offset + set_length > len(data):
-            raise NetflowError('flowset at offset %d has a bad length %d' % (offset, set_length))
-        body = data[offset + 4:offset + set_length]
-        if set_id == TEMPLATE_FLOWSET_ID:
-            pos = 0
-            while pos + 4 <= len(body):
-                template_id, field_count = struct.unpack_from('!HH', body, pos)
-                pos += 4
-                fields = [struct.unpack_from('!HH', body, pos + 4 * i) for i in range(field_count)]
-                pos += 4 * field_count
-                templates[template_id] = Template(template_id, fields)
-        elif set_id >= 256:
-            template = templates.get(set_id)
-            if template is None:
-                raise NetflowError('data flowset for unknown template %d' % set_id)
-            pos = 0
-            while pos + template.record_length <= len(body):
-                record = {}
-                for field_type, length in template.fields:
-                    record[field_type] = int.from_bytes(body[pos:pos + length], 'big')
-                    pos += length
-                records.append((set_id, record))
-        offset += set_length
-    return header, templates, records

@@ -6,15 +6,17 @@
 nfdump is always run through the collection's CommandRunner.  Its JSON
 output (``-o json``) is the parsed format: it names every field; a filter that
 matches nothing prints nothing at all, and a file without flows prints
-``No matching flows`` between the brackets.  Timestamps in that output are
-local time of the host running nfdump, so they are converted with the same
-host's ``time.mktime``.
+``No matching flows`` between the brackets.  nfdump prints timestamps in the
+local time of its own process, which is ambiguous for an hour when daylight
+saving time ends; it therefore runs with TZ=UTC and the stamps are converted
+with UTC arithmetic, independent of the host's and the controller's zone.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import calendar
 import json
 import os
 import re
@@ -24,17 +26,21 @@ import time
 # nfcapd.current.<pid> is the file being written and is never read.
 FILE_NAME = re.compile(r'^nfcapd\.(\d{12}|\d{14})$')
 
+# UTC has no daylight saving time: every stamp nfdump prints names exactly one instant.
+NFDUMP_ENVIRONMENT = {'TZ': 'UTC'}
+
 
 class NfdumpError(ValueError):
     """nfdump output that cannot be understood."""
 
 
 def _epoch(stamp):
+    """Milliseconds since the epoch of a stamp nfdump printed under NFDUMP_ENVIRONMENT (UTC)."""
     # "2026-11-21T06:04:12.000" (json) or "2026-11-21 06:04:12.000" (fmt %ts)
     stamp = stamp.strip().replace('T', ' ')
     whole, _dot, frac = stamp.partition('.')
     try:
-        seconds = time.mktime(time.strptime(whole, '%Y-%m-%d %H:%M:%S'))
+        seconds = calendar.timegm(time.strptime(whole, '%Y-%m-%d %H:%M:%S'))
     except ValueError:
         raise NfdumpError('unexpected nfdump timestamp %r' % stamp)
     return int(seconds) * 1000 + int((frac or '0')[:3].ljust(3, '0'))
@@ -69,21 +75,6 @@ def parse_json(text):
     return flows
 
 
-def parse_fmt(text):
-    """Flows from ``nfdump -q -N -o 'fmt:%ts|%te|%sas|%das|%ibyt|%ipkt'`` (the -q format used in docs)."""
-    flows = []
-    for line in text.splitlines():
-        if not line.strip():
-            continue
-        parts = [p.strip() for p in line.split('|')]
-        if len(parts) != 6:
-            raise NfdumpError('unexpected nfdump fmt line %r' % line)
-        flows.append({'first_ms': _epoch(parts[0]), 'last_ms': _epoch(parts[1]),
-                      'src_as': int(parts[2]), 'dst_as': int(parts[3]),
-                      'bytes': int(parts[4]), 'packets': int(parts[5])})
-    return flows
-
-
 def flow_files(directory):
     """Completed nfcapd files below ``directory`` (any -S layout), oldest first."""
     found = []
@@ -101,7 +92,7 @@ def read_flows(runner, files, nfdump_filter=None):
         argv = ['nfdump', '-r', path, '-o', 'json']
         if nfdump_filter:
             argv.append(nfdump_filter)
-        result = runner.run(argv)
+        result = runner.run(argv, environ=NFDUMP_ENVIRONMENT)
         flows.extend(parse_json(result.stdout))
     return flows
 

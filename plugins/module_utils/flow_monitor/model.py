@@ -38,6 +38,15 @@ DEFAULT_RECORD_FIELDS = [
 DEFAULT_MONITOR = {'active_timeout': 100, 'inactive_timeout': 15, 'update_timeout': 150}
 DEFAULT_COLLECTOR_INTERVAL = 300
 
+# Argument spec of interface attachments, shared by the push and the verifier
+# (documented by the isplab.infra.ios_connection.attachments doc fragment).
+ATTACHMENT_ARGS = dict(type='list', elements='dict', default=[], options=dict(
+    name=dict(type='str', required=True),
+    monitors=dict(type='list', elements='dict', default=[], options=dict(
+        monitor=dict(type='str', required=True),
+        family=dict(type='str', default='ipv4', choices=['ipv4', 'ipv6']),
+        direction=dict(type='str', default='input', choices=['input', 'output'])))))
+
 # keyword (after match/collect) -> (NetFlow v9 field type, size in bytes, kind)
 FIELDS = {
     'routing source as': (16, 2, 'as'),
@@ -97,20 +106,6 @@ def split_field(line):
     if verb not in ('match', 'collect') or keyword not in FIELDS:
         return None
     return verb, keyword
-
-
-def field_layout(fields):
-    """Template layout of a record: [(keyword, type, offset, size)] in record order."""
-    layout = []
-    offset = 0
-    for line in fields:
-        parsed = split_field(line)
-        if parsed is None:
-            raise FlowModelError('unknown field keyword %r' % line)
-        field_type, size, _kind = FIELDS[parsed[1]]
-        layout.append((parsed[1], field_type, offset, size))
-        offset += size
-    return layout
 
 
 def _text(value):

@@ -35,7 +35,7 @@ def _blocks(text):
 
 
 def parse_running_config(text):
-    """Model dicts (see ios_flow_model) from ``show running-config | section flow``."""
+    """Model dicts (see flow_monitor.model) from ``show running-config | section flow``."""
     model = {'exporters': {}, 'records': {}, 'monitors': {}, 'interfaces': {}}
     for head, children in _blocks(text):
         if head.startswith('flow record '):
@@ -96,31 +96,44 @@ def parse_running_config(text):
     return model
 
 
+def _sections(lines, header):
+    """[(name, body)] per section of ``show`` output whose first line matches ``header`` (group 1 = name).
+
+    Body lines are stripped, blank ones dropped; lines before the first header belong to no section.
+    """
+    sections = []
+    for raw in lines:
+        line = raw.strip()
+        match = re.match(header, line)
+        if match:
+            sections.append((match.group(1), []))
+        elif sections and line:
+            sections[-1][1].append(line)
+    return sections
+
+
 def parse_show_flow_record(text):
     """``show flow record`` -> {name: {description, users, field_space, fields}}."""
     records = {}
-    current = None
-    in_fields = False
-    for raw in text.splitlines():
-        line = raw.strip()
-        head = re.match(r'^flow record (.+):$', line)
-        if head:
-            current = records[head.group(1)] = {'description': None, 'users': 0, 'field_space': None, 'fields': []}
-            in_fields = False
-            continue
-        if current is None or not line:
-            continue
-        if line.startswith('Description:'):
-            current['description'] = line.split(':', 1)[1].strip()
-        elif line.startswith('No. of users:'):
-            current['users'] = int(line.split(':', 1)[1])
-        elif line.startswith('Total field space:'):
-            current['field_space'] = int(line.split(':', 1)[1].split()[0])
-        elif line == 'Fields:':
-            in_fields = True
-        elif in_fields and line.startswith(('match ', 'collect ')):
-            current['fields'].append(line)
+    for name, body in _sections(text.splitlines(), r'^flow record (.+):$'):
+        current = records[name] = {'description': None, 'users': 0, 'field_space': None, 'fields': []}
+        in_fields = False
+        for line in body:
+            if line.startswith('Description:'):
+                current['description'] = line.split(':', 1)[1].strip()
+            elif line.startswith('No. of users:'):
+                current['users'] = int(line.split(':', 1)[1])
+            elif line.startswith('Total field space:'):
+                current['field_space'] = int(line.split(':', 1)[1].split()[0])
+            elif line == 'Fields:':
+                in_fields = True
+            elif in_fields and line.startswith(('match ', 'collect ')):
+                current['fields'].append(line)
     return records
+
+
+_TEMPLATE_KEYS = {'Exporter Format': 'format', 'Template ID': 'template_id', 'Source ID': 'source_id',
+                  'Record Name': 'record'}
 
 
 def parse_show_flow_exporter_templates(text):
@@ -129,69 +142,50 @@ def parse_show_flow_exporter_templates(text):
     Each: {exporter, monitor, format, template_id, source_id, record, fields: [{name, type, offset, size}]}.
     """
     templates = []
-    exporter = None
-    current = None
-    for raw in text.splitlines():
-        line = raw.strip()
-        match = re.match(r'^Flow Exporter (.+):$', line)
-        if match:
-            exporter = match.group(1)
-            continue
-        match = re.match(r'^Client: Flow Monitor (.+)$', line)
-        if match:
-            current = {'exporter': exporter, 'monitor': match.group(1), 'format': None, 'template_id': None,
+    for exporter, exporter_body in _sections(text.splitlines(), r'^Flow Exporter (.+):$'):
+        for monitor, body in _sections(exporter_body, r'^Client: Flow Monitor (.+)$'):
+            current = {'exporter': exporter, 'monitor': monitor, 'format': None, 'template_id': None,
                        'source_id': None, 'record': None, 'fields': []}
             templates.append(current)
-            continue
-        if current is None:
-            continue
-        match = re.match(r'^(Exporter Format|Template ID|Source ID|Record Name)\s*:\s*(.*)$', line)
-        if match:
-            key = {'Exporter Format': 'format', 'Template ID': 'template_id', 'Source ID': 'source_id',
-                   'Record Name': 'record'}[match.group(1)]
-            value = match.group(2).strip()
-            current[key] = int(value) if key in ('template_id', 'source_id') else value
-            continue
-        match = re.match(r'^\|\s*(.+?)\s*\|\s*(\d+)\s*\|\s*(\d+)\s*\|\s*(\d+)\s*\|$', line)
-        if match:
-            current['fields'].append({'name': match.group(1), 'type': int(match.group(2)),
-                                      'offset': int(match.group(3)), 'size': int(match.group(4))})
+            for line in body:
+                match = re.match(r'^(Exporter Format|Template ID|Source ID|Record Name)\s*:\s*(.*)$', line)
+                if match:
+                    key = _TEMPLATE_KEYS[match.group(1)]
+                    value = match.group(2).strip()
+                    current[key] = int(value) if key in ('template_id', 'source_id') else value
+                    continue
+                match = re.match(r'^\|\s*(.+?)\s*\|\s*(\d+)\s*\|\s*(\d+)\s*\|\s*(\d+)\s*\|$', line)
+                if match:
+                    current['fields'].append({'name': match.group(1), 'type': int(match.group(2)),
+                                              'offset': int(match.group(3)), 'size': int(match.group(4))})
     return templates
 
 
 def parse_show_flow_monitor(text):
     """``show flow monitor`` -> {name: {description, record, exporters, cache: {...}}} (timeouts in seconds)."""
     monitors = {}
-    current = None
-    last_key = None
-    for raw in text.splitlines():
-        line = raw.strip()
-        match = re.match(r'^Flow Monitor (.+):$', line)
-        if match:
-            current = monitors[match.group(1)] = {'description': None, 'record': None, 'exporters': [],
-                                                  'cache': {}}
-            last_key = None
-            continue
-        if current is None or not line:
-            continue
-        key, sep, value = line.partition(':')
-        value = value.strip()
-        if not sep:
-            # continuation line of a multi-value key (several exporters)
-            if last_key == 'Flow Exporter':
-                current['exporters'].append(line)
-            continue
-        last_key = key
-        if key == 'Description':
-            current['description'] = value
-        elif key == 'Flow Record':
-            current['record'] = value
-        elif key == 'Flow Exporter':
-            current['exporters'].extend(v.strip() for v in value.split(',') if v.strip())
-        elif key in ('Type', 'Status'):
-            current['cache'][key.lower()] = value
-        elif key == 'Size':
-            current['cache']['entries'] = int(value.split()[0])
-        elif key.endswith('Timeout'):
-            current['cache'][key.split()[0].lower() + '_timeout'] = int(value.split()[0])
+    for name, body in _sections(text.splitlines(), r'^Flow Monitor (.+):$'):
+        current = monitors[name] = {'description': None, 'record': None, 'exporters': [], 'cache': {}}
+        last_key = None
+        for line in body:
+            key, sep, value = line.partition(':')
+            value = value.strip()
+            if not sep:
+                # continuation line of a multi-value key (several exporters)
+                if last_key == 'Flow Exporter':
+                    current['exporters'].append(line)
+                continue
+            last_key = key
+            if key == 'Description':
+                current['description'] = value
+            elif key == 'Flow Record':
+                current['record'] = value
+            elif key == 'Flow Exporter':
+                current['exporters'].extend(v.strip() for v in value.split(',') if v.strip())
+            elif key in ('Type', 'Status'):
+                current['cache'][key.lower()] = value
+            elif key == 'Size':
+                current['cache']['entries'] = int(value.split()[0])
+            elif key.endswith('Timeout'):
+                current['cache'][key.split()[0].lower() + '_timeout'] = int(value.split()[0])
     return monitors

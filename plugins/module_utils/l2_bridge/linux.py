@@ -14,7 +14,12 @@ __metaclass__ = type
 
 import json
 
+from ansible_collections.isplab.infra.plugins.module_utils.l2_bridge.model import mode_name
+
 FLAG_NAMES = ('learning', 'flood', 'mcast_flood', 'bcast_flood')
+# Port flag -> ifupdown2 attribute; bcast_flood has none (the kernel default, on, is what we want).
+IFUPDOWN2_ATTRIBUTES = (('learning', 'bridge-learning'), ('flood', 'bridge-unicast-flood'),
+                        ('mcast_flood', 'bridge-multicast-flood'))
 # The kernel keeps ageing_time in centiseconds (ip -d shows e.g. 30000 for 300 s).
 CENTISECONDS = 100
 
@@ -69,6 +74,26 @@ def port_mode(model_ports, bridge_ports):
 
 def _onoff(value):
     return 'on' if value else 'off'
+
+
+def port_flags(model):
+    """Every port of the validated model with the flags it must have: what the role persists and reports."""
+    return [dict(name=port['name'], interface=port['interface'], role=port['role'],
+                 **desired_flags(port['role'], model['restrictive'])) for port in model['ports']]
+
+
+def ifupdown2_stanza(model):
+    """The ifupdown2 stanza (lines) that rebuilds the bridge with the same flags at boot."""
+    name = model['name']
+    ports = port_flags(model)
+    lines = ['# Bridge %s: %s (isplab.infra.l2_bridge).' % (name, mode_name(model['restrictive'])),
+             '# Broadcast flooding has no ifupdown2 attribute; the kernel default (on) is kept.',
+             'auto %s' % name, 'iface %s inet manual' % name,
+             '    bridge-ports %s' % ' '.join(p['interface'] for p in ports),
+             '    bridge-stp off', '    bridge-fd 0', '    bridge-ageing %d' % model['mac_hold_time']]
+    for flag, attribute in IFUPDOWN2_ATTRIBUTES:
+        lines.append('    %s %s' % (attribute, ' '.join('%s=%s' % (p['interface'], _onoff(p[flag])) for p in ports)))
+    return lines
 
 
 def plan(model, links, bridge_ports):

@@ -23,7 +23,6 @@ __metaclass__ = type
 import re
 
 VERDICTS = ('expected', 'discussable', 'unwanted', 'absent')
-BROADCAST = 'ff:ff:ff:ff:ff:ff'
 TARGET_KINDS = ('port', 'unknown_mac', 'no_arp')
 
 _ETH_RE = re.compile(r'^\S+\s+(?P<src>[0-9a-f:]{17}) > (?P<dst>[0-9a-f:]{17}), ethertype (?P<etype>\S+) .*?: (?P<rest>.*)$')
@@ -106,20 +105,38 @@ def summary(cell_list):
     return counts
 
 
-def probe_frames(ports, targets, unknown_mac):
-    """The first frame each probe puts on the wire, as the hosts' static ARP tables dictate:
-    a port target's MAC, the unknown MAC for ``unknown_mac``, a broadcast ARP request for ``no_arp``.
-    Used to replay the matrix on a bridge model (the netgraph twin)."""
-    macs = dict((p['name'], p['mac'].lower()) for p in ports)
-    frames = []
-    for source in ports:
-        for target in targets:
-            if target['name'] == source['name']:
-                continue
-            dst = {'port': macs.get(target['name']), 'unknown_mac': unknown_mac.lower(),
-                   'no_arp': BROADCAST}[target['kind']]
-            frames.append((source['name'], target['name'], macs[source['name']], dst))
-    return frames
+def input_problems(ports, targets):
+    """What is wrong with the port and target lists, before anything is sent."""
+    names = [p['name'] for p in ports]
+    problems = []
+    if len(set(names)) != len(names):
+        problems.append('port names must be unique')
+    for target in targets:
+        if target['kind'] == 'port' and target['name'] not in names:
+            problems.append('target %s has kind port but no port has that name' % target['name'])
+    return problems
+
+
+def capture_argv(workdir, ports, targets, learn_broadcast):
+    """The ``sh -c CAPTURE_SCRIPT`` argv: every port captured, every link learned, every probe sent."""
+    argv = ['sh', '-c', CAPTURE_SCRIPT, 'capture', workdir]
+    argv += ['%s:%s:%s' % (p['name'], p['netns'], p['interface']) for p in ports] + ['--']
+    if learn_broadcast:
+        argv += ['%s:%s' % (p['netns'], learn_broadcast) for p in ports if p['role'] == 'link']
+    argv += ['--']
+    argv += ['%s:%s' % (s['netns'], t['address']) for s in ports for t in targets if t['name'] != s['name']]
+    return argv
+
+
+def failures(unwanted, missing_cells, restrictive):
+    """Why the matrix fails: unwanted cells on a bridge that claims restrictive mode, or lost frames."""
+    problems = []
+    if unwanted and restrictive:
+        problems.append('%d unwanted cells although the bridge claims restrictive mode, e.g. %s'
+                        % (len(unwanted), unwanted[0]))
+    if missing_cells:
+        problems.append('%d frames never reached their target port, e.g. %s' % (len(missing_cells), missing_cells[0]))
+    return problems
 
 
 # Runs the captures and probes concurrently: CommandRunner runs one command at a time, so the shell

@@ -56,6 +56,20 @@ def verify_argument_spec(**extra):
     return spec
 
 
+def mode_name(restrictive):
+    return 'restrictive' if restrictive else 'classic'
+
+
+def validate_params(module):
+    """The module's bridge parameters validated, or fail_json listing every problem before any command."""
+    params = module.params
+    try:
+        return validate(dict(name=params['name'], restrictive=params['restrictive'],
+                             mac_hold_time=params['mac_hold_time'], ports=params['ports']))
+    except BridgeModelError as exc:
+        module.fail_json(msg='invalid bridge %s: %s' % (params['name'], exc), errors=exc.errors, commands=[])
+
+
 class BridgeModelError(ValueError):
     """The bridge description is invalid; ``errors`` lists every problem found."""
 

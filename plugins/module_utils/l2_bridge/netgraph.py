@@ -16,10 +16,8 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.isplab.infra.plugins.module_utils.l2_bridge.model import connect_order
+from ansible_collections.isplab.infra.plugins.module_utils.l2_bridge.model import connect_order, mode_name
 
-# ng_bridge.c constructor defaults.
-DEFAULT_CONFIG = {'debugLevel': 1, 'loopTimeout': 60, 'maxStaleness': 900, 'minStableAge': 1}
 CONFIG_FIELDS = ('debugLevel', 'loopTimeout', 'maxStaleness', 'minStableAge')
 
 _NODE_RE = re.compile(r'^\s*Name: (?P<name>\S+)\s+Type: (?P<type>\S+)\s+ID: (?P<id>[0-9a-f]+)\s+'
@@ -121,7 +119,7 @@ def observed_mode(hooks):
     if not hooks:
         return None
     oldest = hooks[-1]['hook']
-    return 'restrictive' if oldest.startswith('uplink') else 'classic'
+    return mode_name(oldest.startswith('uplink'))
 
 
 def peer_of(port):
@@ -166,7 +164,7 @@ def plan(model, observed, existing_nodes, config, observed_config=None, rebuild=
     missing interfaces).
     """
     bridge = model['name']
-    desired_mode = 'restrictive' if model['restrictive'] else 'classic'
+    desired_mode = mode_name(model['restrictive'])
     result = {'lines': [], 'add': [], 'remove': [], 'replace': [], 'mode_before': None,
               'rebuild': False, 'problems': []}
     for port in model['ports']:
@@ -215,6 +213,26 @@ def plan(model, observed, existing_nodes, config, observed_config=None, rebuild=
         lines.append('msg %s: setconfig %s' % (bridge, format_config(config)))
     result['lines'] = lines
     return result
+
+
+def absent_lines(name, observed):
+    """Batch that removes the bridge and the eiface nodes that existed only for its ports."""
+    return [line for hook in observed['hooks'] for line in _detach_lines(name, hook)
+            if line.startswith('shutdown')] + ['shutdown %s:' % name]
+
+
+def describe(observed, config):
+    """Diff view of a live bridge: hooks oldest first with their peers, and its config."""
+    if observed is None:
+        return None
+    return {'hooks': ['%s -> %s:%s' % (h['hook'], h['peer_name'] or '[%s]' % h['peer_id'], h['peer_hook'])
+                      for h in reversed(observed['hooks'])], 'config': config}
+
+
+def describe_model(model, config):
+    """Diff view of the bridge the model asks for."""
+    return {'hooks': ['%s -> %s:%s' % ((p['name'],) + peer_of(p)) for p in model['ports']],
+            'config': config, 'mode': mode_name(model['restrictive'])}
 
 
 def _detach_lines(bridge, hook):

@@ -1,13 +1,12 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) isplab.infra contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Parsers for sgdisk, wipefs, blkid and lsblk output, and the GPT type GUIDs the layout uses."""
+"""Parsers for sgdisk and blkid output, and the GPT type GUIDs the layout uses (wipefs, lsblk: common.blockdev)."""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import json
 import re
 
 # Type GUIDs, never fdisk's numeric codes (they changed between util-linux versions).
@@ -81,15 +80,6 @@ def parse_sgdisk_info(text):
     return info
 
 
-def parse_wipefs(text):
-    """``wipefs --no-act --json <dev>``: list of signatures (type, offset); empty output = none."""
-    if not text.strip():
-        return []
-    data = json.loads(text)
-    return [{'type': s.get('type'), 'offset': s.get('offset'), 'uuid': s.get('uuid'), 'label': s.get('label')}
-            for s in data.get('signatures', [])]
-
-
 def parse_blkid_export(text):
     """``blkid -p -o export <dev>``: KEY=value pairs (empty when nothing was found)."""
     values = {}
@@ -98,22 +88,6 @@ def parse_blkid_export(text):
             key, value = line.split('=', 1)
             values[key] = value
     return values
-
-
-def parse_lsblk(text):
-    """``lsblk -J -b -o ...``: flattened list of block devices (children included)."""
-    data = json.loads(text)
-    flat = []
-
-    def walk(devices, parent):
-        for dev in devices:
-            entry = dict((k, v) for k, v in dev.items() if k != 'children')
-            entry['parent'] = parent
-            flat.append(entry)
-            walk(dev.get('children', []), dev.get('name'))
-
-    walk(data.get('blockdevices', []), None)
-    return flat
 
 
 def partition_path(disk, number):

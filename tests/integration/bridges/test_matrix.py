@@ -7,9 +7,10 @@ import subprocess
 import pytest
 
 from conftest import REPO
+from probes import BROADCAST, probe_frames
 from ansible_collections.isplab.infra.plugins.module_utils.l2_bridge import matrix
 
-# Same test bed as playbooks/bridge_testbed.yml.
+# Same test bed as testbed.yml next to this file.
 PORTS = [
     {'name': '10', 'hook': 'uplink1', 'role': 'uplink', 'mac': '00:00:00:00:01:01', 'address': '10.99.0.10'},
     {'name': '11', 'hook': 'link1', 'role': 'link', 'mac': '00:00:00:00:02:01', 'address': '10.99.0.11'},
@@ -33,7 +34,7 @@ def linux_run(request, tmp_path_factory):
     assert os.geteuid() == 0, 'the namespace test bed needs root'
     report = tmp_path_factory.mktemp('bt-%s' % request.param)
     before = bt_namespaces()
-    proc = subprocess.run([os.path.join(REPO, '.venv', 'bin', 'ansible-playbook'), 'playbooks/bridge_testbed.yml',
+    proc = subprocess.run([os.path.join(REPO, '.venv', 'bin', 'ansible-playbook'), 'tests/integration/bridges/testbed.yml',
                            '-e', 'bridge_mode=%s' % request.param, '-e', 'report_dir=%s' % report],
                           cwd=REPO, capture_output=True, text=True, timeout=600, check=False)
     leftover = bt_namespaces() - before
@@ -57,9 +58,9 @@ def twin_cells(twin, mode):
     # As on the Linux bed: every link MAC is known before the probes (one broadcast each).
     for port in PORTS:
         if port['role'] == 'link':
-            twin.ngctl('twin-frame', ifname[port['name']], port['mac'], matrix.BROADCAST)
+            twin.ngctl('twin-frame', ifname[port['name']], port['mac'], BROADCAST)
     seen = set()
-    for source, target, src, dst in matrix.probe_frames(PORTS, TARGETS, UNKNOWN_MAC):
+    for source, target, src, dst in probe_frames(PORTS, TARGETS, UNKNOWN_MAC):
         seen.add((source, target, source))
         for receiver in twin.ngctl('twin-frame', ifname[source], src, dst).split():
             seen.add((source, target, label[receiver]))

@@ -5,14 +5,16 @@ and nfdump reads it back.  Slots are 300 s of simulated flow end time, the
 collector's rotation interval.
 """
 
+import os
 import subprocess
 import time
 
 import pytest
 
-from ansible_collections.isplab.infra.plugins.module_utils.flow_monitor import model as ios_flow_model, parser as ios_flow_parser
-from ansible_collections.isplab.infra.plugins.module_utils.flow_collector.nfdump import parse_json, slot_series
-from ansible_collections.isplab.infra.plugins.modules import flow_monitor_verify, ios_flow
+from ansible_collections.isplab.infra.plugins.module_utils.flow_monitor import model as flow_model, parser as flow_parser
+from ansible_collections.isplab.infra.plugins.module_utils.flow_collector.nfdump import (
+    NFDUMP_ENVIRONMENT, parse_json, slot_series)
+from ansible_collections.isplab.infra.plugins.modules import flow_monitor, flow_monitor_verify
 from ansible_collections.isplab.infra.plugins.module_utils.common.checks import CheckList
 from ansible_collections.isplab.infra.plugins.module_utils.flow_monitor.session import IosSession
 
@@ -53,7 +55,7 @@ def role_params(port, backup_dir, purge=True):
 
 
 class FakeModule:
-    """Just what ios_flow.run and IosSession use from AnsibleModule."""
+    """Just what flow_monitor.run and IosSession use from AnsibleModule."""
 
     def __init__(self, params, check_mode=False, diff=True):
         self.params = params
@@ -62,6 +64,10 @@ class FakeModule:
 
     def fail_json(self, **kwargs):
         raise AssertionError('fail_json: %s' % kwargs.get('msg'))
+
+    def atomic_move(self, src, dest):
+        # the backup is written through common.files.write_text, which renames a temporary file into place
+        os.rename(src, dest)
 
 
 def connection(twin):
@@ -76,7 +82,8 @@ def run_traffic_and_read(twin, nfcapd, startup_config):
     twin.stop()
     flows = []
     for path in nfcapd.flush():
-        out = subprocess.run(['nfdump', '-r', path, '-o', 'json'], capture_output=True, text=True, check=True)
+        out = subprocess.run(['nfdump', '-r', path, '-o', 'json'], capture_output=True, text=True, check=True,
+                             env=dict(os.environ, **NFDUMP_ENVIRONMENT))
         flows.extend(parse_json(out.stdout))
     # only complete slots of the simulated window
     series = [s for s in slot_series(flows, 300) if origin <= s['slot'] < origin + SIM_SECONDS]
@@ -98,7 +105,7 @@ def test_role_config_exact_values_every_slot(twin, nfcapd, tmp_path):
     # push the collection's configuration over the field config with the module, then reboot the twin on it
     twin.start(startup_config=FIELD_CONFIG.format(port=nfcapd.port), traffic=[], scale=SCALE)
     module = FakeModule(dict(connection(twin), **role_params(nfcapd.port, str(tmp_path / 'backup'))))
-    result = ios_flow.run(module, IosSession(module))
+    result = flow_monitor.run(module, IosSession(module))
     assert result['changed'] is True
     assert 'no ipv6 flow monitor as input' in result['config_lines']
     assert 'collect counter bytes long' in result['config_lines']
@@ -112,11 +119,11 @@ def test_role_config_exact_values_every_slot(twin, nfcapd, tmp_path):
     assert max(f['bytes'] for f in flows) == BPS_BIG * 100 // 8  # one 100 s export: 5e9 bytes
 
 
-def test_ios_flow_idempotent_check_mode_and_verify(twin, tmp_path):
+def test_flow_monitor_idempotent_check_mode_and_verify(twin, tmp_path):
     twin.start(startup_config=FIELD_CONFIG.format(port=9995), traffic=[])
     params = dict(connection(twin), **role_params(9995, str(tmp_path / 'backup')))
     module = FakeModule(params, check_mode=True)
-    planned = ios_flow.run(module, IosSession(module))
+    planned = flow_monitor.run(module, IosSession(module))
     assert planned['changed'] and 'backup_file' not in planned
     assert 'write memory' not in planned['commands']
     # check mode changed nothing on the router
@@ -134,11 +141,11 @@ def test_ios_flow_idempotent_check_mode_and_verify(twin, tmp_path):
     assert 'active timeout 1800 s is not below the collector interval of 300 s' in problems
 
     module = FakeModule(params)
-    first = ios_flow.run(module, IosSession(module))
+    first = flow_monitor.run(module, IosSession(module))
     assert first['changed'] and first['commands'][-1] == 'write memory'
     with open(first['backup_file']) as handle:
         assert 'ipv6 flow monitor as input' in handle.read()
-    second = ios_flow.run(module, IosSession(module))
+    second = flow_monitor.run(module, IosSession(module))
     assert second['changed'] is False and second['config_lines'] == []
 
     conn = twin.connect()
@@ -158,15 +165,15 @@ def test_record_change_on_attached_monitor_is_planned_around_in_use(twin, tmp_pa
     twin.start(traffic=[])
     params = dict(connection(twin), **role_params(9995, str(tmp_path / 'backup')))
     module = FakeModule(params)
-    ios_flow.run(module, IosSession(module))
-    params['records'][0]['fields'] = ios_flow_model.DEFAULT_RECORD_FIELDS + ['match interface input',
+    flow_monitor.run(module, IosSession(module))
+    params['records'][0]['fields'] = flow_model.DEFAULT_RECORD_FIELDS + ['match interface input',
                                                                              'collect interface output']
-    result = ios_flow.run(module, IosSession(module))
+    result = flow_monitor.run(module, IosSession(module))
     lines = result['config_lines']
     assert lines.index('no ip flow monitor asn input') < lines.index('match interface input')
     assert lines.index('match interface input') < lines.index('ip flow monitor asn input')
     conn = twin.connect()
-    running = ios_flow_parser.parse_running_config(conn.send_command('show running-config | section flow'))
+    running = flow_parser.parse_running_config(conn.send_command('show running-config | section flow'))
     conn.disconnect()
     assert 'match interface input' in running['records']['asn']['fields']
     assert running['interfaces']['GigabitEthernet1'] == [{'family': 'ipv4', 'monitor': 'asn', 'direction': 'input'}]

@@ -10,16 +10,11 @@ counters saturate at 4294967295.  Not modelled: permanent caches (update
 timeout), sampling, IPFIX export, cache-full emergency aging.
 """
 
-import importlib.util
-import os
 import socket
 import threading
 import time
 
-_NF_PATH = os.path.join(os.path.dirname(__file__), '..', '..', '..', 'plugins', 'module_utils', 'flow_collector', 'netflow_v9.py')
-_spec = importlib.util.spec_from_file_location('isplab_twin_netflow_v9', _NF_PATH)
-nf = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(nf)
+from .netflow import as_trans, nf, saturate
 
 BOOT_UPTIME_MS = 3600 * 1000  # the twin "booted" one hour before simulated time 0
 
@@ -93,9 +88,9 @@ class Simulation:
         values = {}
         for _shown, ftype, _off, size, _kw in layout:
             if ftype in (16, 129):
-                values[ftype] = nf.as_trans(int(item['src_as']), size)
+                values[ftype] = as_trans(int(item['src_as']), size)
             elif ftype in (17, 128):
-                values[ftype] = nf.as_trans(int(item['dst_as']), size)
+                values[ftype] = as_trans(int(item['dst_as']), size)
             elif ftype == 10:
                 values[ftype] = _ifindex(item.get('input'))
             elif ftype == 14:
@@ -119,9 +114,9 @@ class Simulation:
             record = dict(entry['values'])
             for _shown, ftype, _off, size, _kw in layout:
                 if ftype == 1:
-                    record[ftype] = nf.saturate(entry['bytes'], size)
+                    record[ftype] = saturate(entry['bytes'], size)
                 elif ftype == 2:
-                    record[ftype] = nf.saturate(entry['packets'], size)
+                    record[ftype] = saturate(entry['packets'], size)
                 elif ftype == 22:
                     record[ftype] = self._uptime_ms(entry['first'])
                 elif ftype == 21:

@@ -53,8 +53,8 @@ def node(monkeypatch, run_module):
     fake.run = lambda args: run_module(ceph_osd.main, args)
     by_id = {'/dev/disk/by-id/virtio-disk1-part4': '/dev/vdb4', '/dev/disk/by-id/virtio-disk2-part4': '/dev/vdc4',
              '/dev/disk/by-id/virtio-disk2-part5': '/dev/vdc5'}
-    monkeypatch.setattr(ceph_osd.os.path, 'exists', lambda p: p in by_id)
-    monkeypatch.setattr(ceph_osd.os.path, 'realpath', lambda p: by_id[p])
+    monkeypatch.setattr(os.path, 'exists', lambda p: p in by_id)
+    monkeypatch.setattr(os.path, 'realpath', lambda p: by_id[p])
     monkeypatch.setattr(ceph_osd, '_host_ram', lambda: 2465 * MIB)
     monkeypatch.setattr(basic.AnsibleModule, 'run_command', lambda self, *a, **k: fake.run_command(*a, **k))
     monkeypatch.setattr(basic.AnsibleModule, 'get_bin_path', lambda self, name, **k: '/usr/sbin/' + name)
@@ -121,4 +121,18 @@ def test_memory_target_below_the_floor_is_refused(node):
     out = node.run({'partitions': BOTH, 'osd_memory_target': 512 * MIB})
     assert out.failed
     assert out.result['msg'] == 'osd_memory_target 536870912 is below the 896 MiB (939524096 bytes) Ceph accepts'
+    assert node.calls == []
+
+
+def test_summary_names_every_partition_and_the_new_osd(node):
+    out = node.run({'partitions': BOTH, 'manage_memory_target': False})
+    assert out.result['msg'] == ('/dev/disk/by-id/virtio-disk1-part4 -> osd.0; /dev/disk/by-id/virtio-disk2-part4 '
+                                 '-> osd.1; created this run: osd.1')
+
+
+def test_ram_fraction_outside_the_rule_is_refused(node):
+    out = node.run({'partitions': BOTH, 'memory_ram_fraction': 1.5})
+    assert out.failed
+    assert out.result['msg'] == ('memory_ram_fraction must be in (0, 1], got 1.5: it is the share of the host RAM '
+                                 'all OSDs may use together')
     assert node.calls == []

@@ -7,7 +7,7 @@ import pytest
 
 from ansible.module_utils import basic
 from ansible.module_utils.testing import patch_module_args
-from ansible_collections.isplab.infra.plugins.module_utils.cifs_mount import cifs
+from ansible_collections.isplab.infra.plugins.module_utils.cifs_mount import declaration, host
 from ansible_collections.isplab.infra.plugins.modules import cifs_mount
 
 FIXTURES = os.path.join(os.path.dirname(__file__), '..', '..', 'fixtures', 'cifs')
@@ -26,9 +26,9 @@ def lab(tmp_path, monkeypatch):
         calls.append(list(args))
         return 0, '', ''
 
-    monkeypatch.setattr(cifs_mount, 'PROC_MOUNTS', os.path.join(FIXTURES, 'proc_mounts_one_share.txt'))
-    monkeypatch.setattr(cifs_mount, '_systemd_running', lambda: False)
-    monkeypatch.setattr(cifs_mount, 'live_or_exists', lambda live, path: True)
+    monkeypatch.setattr(host, 'PROC_MOUNTS', os.path.join(FIXTURES, 'proc_mounts_one_share.txt'))
+    monkeypatch.setattr(host, 'systemd_running', lambda: False)
+    monkeypatch.setattr(host, 'live_or_exists', lambda live, path: True)
     monkeypatch.setattr(basic.AnsibleModule, 'run_command', run_command)
     monkeypatch.setattr(basic.AnsibleModule, 'get_bin_path', lambda self, name, required=False, opt_dirs=None: '/bin/' + name)
     return {'fstab': fstab, 'credentials': str(credentials), 'calls': calls}
@@ -54,7 +54,7 @@ def run(module_args, capsys):
 def spec_line(lab, **overrides):
     values = args(lab, **overrides)
     values.update(hard=False, netdev=True, automount=False, extra_options=[])
-    return cifs.fstab_line(values)
+    return declaration.fstab_line(values)
 
 
 def test_matching_mount_is_unchanged(lab, capsys):

@@ -3,7 +3,7 @@
 import os
 
 from ansible_collections.isplab.infra.plugins.module_utils.common.checks import CheckList
-from ansible_collections.isplab.infra.plugins.modules import cifs_mount_verify
+from ansible_collections.isplab.infra.plugins.module_utils.cifs_mount import verifier
 
 FIXTURES = os.path.join(os.path.dirname(__file__), '..', '..', 'fixtures', 'cifs')
 KERNEL = {'multiplier': 3}
@@ -24,7 +24,7 @@ def declared(**overrides):
 
 def run(mounts, proc='proc_mounts_one_share.txt', debug='debugdata_one_share.txt', **kwargs):
     checks = CheckList()
-    facts = cifs_mount_verify.verify(mounts, fixture(proc), fixture(debug), KERNEL, checks, **kwargs)
+    facts = verifier.verify(mounts, fixture(proc), fixture(debug), KERNEL, checks, **kwargs)
     return facts, checks
 
 
@@ -73,7 +73,7 @@ def test_missing_mount_and_missing_debug_data():
     assert facts == [{'path': '/srv/none', 'mounted': False}]
     assert checks.failed == [{'check': '/srv/none mounted', 'ok': False, 'problem': 'no cifs mount at /srv/none'}]
     checks = CheckList()
-    cifs_mount_verify.verify([declared()], fixture('proc_mounts_one_share.txt'), None, KERNEL, checks)
+    verifier.verify([declared()], fixture('proc_mounts_one_share.txt'), None, KERNEL, checks)
     assert [c['problem'] for c in checks.failed] == [
         'no server in /proc/fs/cifs/DebugData carries //127.0.0.1/labshare']
 

@@ -1,6 +1,7 @@
 from ansible_collections.isplab.infra.plugins.module_utils.flow_collector import netflow_v9 as nf
 from ansible_collections.isplab.infra.plugins.module_utils.common.checks import CheckList
 from ansible_collections.isplab.infra.plugins.modules import flow_collector_verify as v
+from ansible_collections.isplab.infra.tests.twins.ios_xe.netflow import record_length
 
 
 def sent():
@@ -10,7 +11,7 @@ def sent():
 def test_records_exercise_both_templates_and_large_values():
     rows = v.test_records(45000, 3600000)
     assert {t.template_id for t, _r in rows} == {400, 401}
-    assert v.LONG.record_length == 41 and v.SHORT.record_length == 29
+    assert record_length(v.LONG) == 41 and record_length(v.SHORT) == 29
     assert any(r[nf.IN_BYTES] > 2 ** 32 and r[nf.SRC_AS] > 65535 for t, r in rows if t is v.LONG)
     for template, record in rows:  # every value fits its field: encoding would raise otherwise
         nf.encode_data_flowset(template, [record])

@@ -27,9 +27,9 @@ RESOLVED = {D1P4: '/dev/vdb4', D2P4: '/dev/vdc4', D2P5: '/dev/vdc5', D2P3: '/dev
 def one_osd():
     return {
         'osds': ceph.parse_lvm_list(fixture('one_osd', 'lvm_list.json')),
-        'lsblk': ceph.parse_lsblk(fixture('one_osd', 'lsblk.json')),
-        'signatures': {'/dev/vdc4': ceph.parse_wipefs(fixture('one_osd', 'wipefs_vdc4.json')),
-                       '/dev/vdc5': ceph.parse_wipefs(fixture('one_osd', 'wipefs_vdc5.json'))},
+        'lsblk': ceph.block_devices(fixture('one_osd', 'lsblk.json')),
+        'signatures': {'/dev/vdc4': ceph.signature_types(fixture('one_osd', 'wipefs_vdc4.json')),
+                       '/dev/vdc5': ceph.signature_types(fixture('one_osd', 'wipefs_vdc5.json'))},
     }
 
 

@@ -1,10 +1,12 @@
-"""Parsers and planning of module_utils/cifs.py on output captured from the bookworm kernel."""
+"""Parsers and planning of module_utils/cifs_mount/ on output captured from the bookworm kernel."""
 
 import os
 
 import pytest
 
-from ansible_collections.isplab.infra.plugins.module_utils.cifs_mount import cifs
+from ansible_collections.isplab.infra.plugins.module_utils.cifs_mount import debugdata, declaration, kernel, live, planner
+from ansible_collections.isplab.infra.plugins.module_utils.common import fstab
+from ansible_collections.isplab.infra.tests.unit.plugins.module_utils.cifs_mount import kernel_log
 
 FIXTURES = os.path.join(os.path.dirname(__file__), '..', '..', '..', 'fixtures', 'cifs')
 
@@ -26,10 +28,10 @@ def spec(**overrides):
 # ---------------------------------------------------------------- /proc/mounts
 
 def test_proc_mounts_only_cifs_entries():
-    entries = cifs.parse_proc_mounts(fixture('proc_mounts_one_share.txt'))
+    entries = live.parse_proc_mounts(fixture('proc_mounts_one_share.txt'))
     assert [(e['source'], e['target'], e['fstype']) for e in entries] == [
         ('//127.0.0.1/labshare', '/mnt/lab', 'cifs')]
-    options = cifs.options_dict(entries[0]['options'])
+    options = live.options_dict(entries[0]['options'])
     assert options['vers'] == '3.1.1'
     assert options['echo_interval'] == '60'
     assert options['soft'] is None
@@ -39,23 +41,23 @@ def test_proc_mounts_only_cifs_entries():
 
 
 def test_proc_mounts_decodes_octal_space_in_mount_point():
-    entries = cifs.parse_proc_mounts(fixture('proc_mounts_two_connections.txt'))
+    entries = live.parse_proc_mounts(fixture('proc_mounts_two_connections.txt'))
     assert [e['target'] for e in entries] == ['/mnt/lab', '/mnt/lab two']
-    second = cifs.options_dict(entries[1]['options'])
+    second = live.options_dict(entries[1]['options'])
     assert (second['vers'], second['echo_interval'], second['uid'], second['file_mode']) == (
         '3.0', '30', '1000', '0640')
     assert 'hard' in second and 'soft' not in second
 
 
 def test_encode_field_roundtrips_with_decode():
-    assert cifs.encode_field('/mnt/lab two') == '/mnt/lab\\040two'
-    assert cifs.decode_field(cifs.encode_field('/a b\\c\td')) == '/a b\\c\td'
+    assert fstab.encode_field('/mnt/lab two') == '/mnt/lab\\040two'
+    assert fstab.decode_field(fstab.encode_field('/a b\\c\td')) == '/a b\\c\td'
 
 
 # ---------------------------------------------------------------- DebugData
 
 def test_debug_data_one_server():
-    debug = cifs.parse_debug_data(fixture('debugdata_one_share.txt'))
+    debug = debugdata.parse_debug_data(fixture('debugdata_one_share.txt'))
     assert debug['cifs_version'] == '2.40'
     assert len(debug['servers']) == 1
     server = debug['servers'][0]
@@ -66,44 +68,44 @@ def test_debug_data_one_server():
 
 
 def test_debug_data_instance_counts_reconnects():
-    server = cifs.parse_debug_data(fixture('debugdata_after_reconnect.txt'))['servers'][0]
+    server = debugdata.parse_debug_data(fixture('debugdata_after_reconnect.txt'))['servers'][0]
     assert (server['connection_id'], server['instance']) == ('0x2', 2)
 
 
 def test_two_connections_to_one_share_are_told_apart_by_dialect():
-    debug = cifs.parse_debug_data(fixture('debugdata_two_connections.txt'))
+    debug = debugdata.parse_debug_data(fixture('debugdata_two_connections.txt'))
     assert [(s['connection_id'], s['dialect'], s['instance']) for s in debug['servers']] == [
         ('0x4', '3.0', 1), ('0x3', '3.1.1', 2)]
-    both = cifs.servers_for(debug, '//127.0.0.1/labshare')
+    both = debugdata.servers_for(debug, '//127.0.0.1/labshare')
     assert len(both) == 2
-    assert [s['connection_id'] for s in cifs.servers_for(debug, '//127.0.0.1/labshare', '3.0')] == ['0x4']
-    assert [s['connection_id'] for s in cifs.servers_for(debug, '//127.0.0.1/LABSHARE', '3.1.1')] == ['0x3']
-    assert cifs.servers_for(debug, '//127.0.0.1/other') == []
+    assert [s['connection_id'] for s in debugdata.servers_for(debug, '//127.0.0.1/labshare', '3.0')] == ['0x4']
+    assert [s['connection_id'] for s in debugdata.servers_for(debug, '//127.0.0.1/LABSHARE', '3.1.1')] == ['0x3']
+    assert debugdata.servers_for(debug, '//127.0.0.1/other') == []
 
 
 def test_is_smb3():
-    assert cifs.is_smb3('0x300') and cifs.is_smb3('0x311')
-    assert not cifs.is_smb3('0x210')
-    assert not cifs.is_smb3(None)
+    assert debugdata.is_smb3('0x300') and debugdata.is_smb3('0x311')
+    assert not debugdata.is_smb3('0x210')
+    assert not debugdata.is_smb3(None)
 
 
 # ---------------------------------------------------------------- kernel log
 
 def test_unresponsive_lines_and_measured_delay():
     text = fixture('dmesg_outage_echo9_echo5.txt')
-    events = cifs.parse_unresponsive(text)
+    events = kernel_log.parse_unresponsive(text)
     assert [(e['server'], e['seconds']) for e in events] == [('127.0.0.1', 27), ('127.0.0.1', 15)]
     markers = [float(line.split(']')[0].strip('[ ')) for line in text.splitlines() if 'isplab: stopping' in line]
     delays = [round(e['timestamp'] - m, 1) for e, m in zip(events, markers)]
     # The captured delays follow the 7 s read-timeout model of detection_window().
     assert delays == [28.0, 20.8]
-    assert cifs.detection_window(9, 3) == (27, 28)
-    assert cifs.detection_window(5, 3) == (15, 21)
+    assert kernel.detection_window(9, 3) == (27, 28)
+    assert kernel.detection_window(5, 3) == (15, 21)
 
 
 def test_unresponsive_old_kernel_format():
     line = 'CIFS VFS: Server files.example.net has not responded in 120 seconds. Reconnecting...'
-    assert cifs.parse_unresponsive(line) == [{'timestamp': None, 'server': 'files.example.net', 'seconds': 120}]
+    assert kernel_log.parse_unresponsive(line) == [{'timestamp': None, 'server': 'files.example.net', 'seconds': 120}]
 
 
 # ---------------------------------------------------------------- kernel version
@@ -115,7 +117,7 @@ def test_unresponsive_old_kernel_format():
     ('5.2.6', '#1 SMP', '', (5, 2, 6), 'uname -r'),
 ])
 def test_upstream_kernel_version(release, version, signature, expected, source):
-    assert cifs.upstream_kernel_version(release, version, signature) == (expected, source)
+    assert kernel.upstream_kernel_version(release, version, signature) == (expected, source)
 
 
 @pytest.mark.parametrize('upstream, multiplier', [
@@ -124,24 +126,24 @@ def test_upstream_kernel_version(release, version, signature, expected, source):
     ((4, 4, 224), 3), ((4, 4, 223), 2), ((4, 14, 300), 2), ((5, 1, 21), 2), ((3, 10, 0), 2),
 ])
 def test_dead_server_multiplier(upstream, multiplier):
-    assert cifs.dead_server_multiplier(upstream)[0] == multiplier
+    assert kernel.dead_server_multiplier(upstream)[0] == multiplier
 
 
 def test_multiplier_reason_names_the_branch():
-    assert cifs.dead_server_multiplier((4, 14, 300))[1] == '4.14.300: branch 4.14 never received f2caf901c1b7'
-    assert cifs.dead_server_multiplier((4, 19, 64))[1] == \
+    assert kernel.dead_server_multiplier((4, 14, 300))[1] == '4.14.300: branch 4.14 never received f2caf901c1b7'
+    assert kernel.dead_server_multiplier((4, 19, 64))[1] == \
         '4.19.64 < 4.19.65 (stable backport of f2caf901c1b7 not included)'
 
 
 def test_unreadable_kernel_version():
-    with pytest.raises(cifs.CifsError, match="cannot read a kernel version from 'weird'"):
-        cifs.upstream_kernel_version('weird')
+    with pytest.raises(declaration.CifsError, match="cannot read a kernel version from 'weird'"):
+        kernel.upstream_kernel_version('weird')
 
 
 # ---------------------------------------------------------------- validation
 
 def test_valid_spec_has_no_errors():
-    assert cifs.validate_spec(spec()) == []
+    assert declaration.validate_spec(spec()) == []
 
 
 @pytest.mark.parametrize('overrides, message', [
@@ -162,12 +164,12 @@ def test_valid_spec_has_no_errors():
     ({'uid': -1}, '/mnt/lab: uid must be a non-negative integer, got -1'),
 ])
 def test_invalid_spec_exact_error(overrides, message):
-    assert cifs.validate_spec(spec(**overrides)) == [message]
+    assert declaration.validate_spec(spec(**overrides)) == [message]
 
 
 @pytest.mark.parametrize('option', ['password=Hunter2-secret', 'pass=Hunter2-secret', 'PASSWORD2=Hunter2-secret'])
 def test_password_in_extra_options_is_refused_without_echoing_it(option):
-    errors = cifs.validate_spec(spec(extra_options=['nobrl', option]))
+    errors = declaration.validate_spec(spec(extra_options=['nobrl', option]))
     key = option.split('=')[0].lower()
     assert errors == ['/mnt/lab: extra_options must not carry a password (%s=...); the password belongs in '
                       'the credentials file' % key]
@@ -175,36 +177,36 @@ def test_password_in_extra_options_is_refused_without_echoing_it(option):
 
 
 def test_managed_extra_option_is_refused():
-    assert cifs.validate_spec(spec(extra_options=['echo_interval=5'])) == [
+    assert declaration.validate_spec(spec(extra_options=['echo_interval=5'])) == [
         "/mnt/lab: extra option 'echo_interval' is managed by this module; set echo_interval instead"]
-    assert cifs.validate_spec(spec(extra_options=['credentials=/tmp/x'])) == [
+    assert declaration.validate_spec(spec(extra_options=['credentials=/tmp/x'])) == [
         "/mnt/lab: extra option 'credentials' is managed by this module; set credentials_file instead"]
 
 
 # ---------------------------------------------------------------- fstab and plan
 
 def test_fstab_line_references_credentials_only():
-    line = cifs.fstab_line(spec(path='/mnt/lab two', hard=True, automount=True, extra_options=['nobrl']))
+    line = declaration.fstab_line(spec(path='/mnt/lab two', hard=True, automount=True, extra_options=['nobrl']))
     assert line == ('//127.0.0.1/labshare /mnt/lab\\040two cifs credentials=/etc/cifs-credentials/mnt-lab,'
                     'vers=3.1.1,echo_interval=60,uid=0,gid=0,file_mode=0644,dir_mode=0755,hard,_netdev,'
                     'x-systemd.automount,nobrl 0 0')
 
 
 def test_plan_new_mount_writes_fstab_and_mounts():
-    result = cifs.plan(spec(), 'mounted', 'proc /proc proc defaults 0 0\n', '')
+    result = planner.plan(spec(), 'mounted', 'proc /proc proc defaults 0 0\n', '')
     assert result['actions'] == ['write_fstab', 'mount']
-    assert result['new_fstab'] == 'proc /proc proc defaults 0 0\n' + cifs.fstab_line(spec()) + '\n'
+    assert result['new_fstab'] == 'proc /proc proc defaults 0 0\n' + declaration.fstab_line(spec()) + '\n'
 
 
 def test_plan_matching_live_mount_is_a_noop():
-    fstab = cifs.fstab_line(spec()) + '\n'
-    result = cifs.plan(spec(), 'mounted', fstab, fixture('proc_mounts_one_share.txt'))
+    fstab = declaration.fstab_line(spec()) + '\n'
+    result = planner.plan(spec(), 'mounted', fstab, fixture('proc_mounts_one_share.txt'))
     assert (result['actions'], result['differences'], result['new_fstab']) == ([], [], None)
 
 
 def test_plan_changed_echo_interval_unmounts_and_mounts():
-    old = cifs.fstab_line(spec()) + '\n'
-    result = cifs.plan(spec(echo_interval=9), 'mounted', old, fixture('proc_mounts_one_share.txt'))
+    old = declaration.fstab_line(spec()) + '\n'
+    result = planner.plan(spec(echo_interval=9), 'mounted', old, fixture('proc_mounts_one_share.txt'))
     assert result['actions'] == ['write_fstab', 'umount', 'mount']
     assert result['differences'] == [('echo_interval', '9', '60')]
     assert result['remount_reasons'] == ['echo_interval: declared 9, live 60', 'fstab options changed']
@@ -212,40 +214,40 @@ def test_plan_changed_echo_interval_unmounts_and_mounts():
 
 def test_plan_drift_of_live_mount_is_repaired_without_fstab_change():
     # fstab already declares 9, but the live mount still runs with 60 (e.g. a failed earlier run).
-    fstab = cifs.fstab_line(spec(echo_interval=9)) + '\n'
-    result = cifs.plan(spec(echo_interval=9), 'mounted', fstab, fixture('proc_mounts_one_share.txt'))
+    fstab = declaration.fstab_line(spec(echo_interval=9)) + '\n'
+    result = planner.plan(spec(echo_interval=9), 'mounted', fstab, fixture('proc_mounts_one_share.txt'))
     assert result['actions'] == ['umount', 'mount']
 
 
 def test_plan_fstab_only_option_change_keeps_the_mount():
-    old = cifs.fstab_line(spec(netdev=False)) + '\n'
-    result = cifs.plan(spec(), 'mounted', old, fixture('proc_mounts_one_share.txt'))
+    old = declaration.fstab_line(spec(netdev=False)) + '\n'
+    result = planner.plan(spec(), 'mounted', old, fixture('proc_mounts_one_share.txt'))
     assert result['actions'] == ['write_fstab']
 
 
 def test_plan_force_remount():
-    fstab = cifs.fstab_line(spec()) + '\n'
-    result = cifs.plan(spec(), 'mounted', fstab, fixture('proc_mounts_one_share.txt'), force_remount=True)
+    fstab = declaration.fstab_line(spec()) + '\n'
+    result = planner.plan(spec(), 'mounted', fstab, fixture('proc_mounts_one_share.txt'), force_remount=True)
     assert result['actions'] == ['umount', 'mount']
 
 
 def test_plan_absent_unmounts_and_removes_entry():
-    fstab = 'proc /proc proc defaults 0 0\n' + cifs.fstab_line(spec()) + '\n'
-    result = cifs.plan(spec(), 'absent', fstab, fixture('proc_mounts_one_share.txt'))
+    fstab = 'proc /proc proc defaults 0 0\n' + declaration.fstab_line(spec()) + '\n'
+    result = planner.plan(spec(), 'absent', fstab, fixture('proc_mounts_one_share.txt'))
     assert result['actions'] == ['umount', 'write_fstab']
     assert result['new_fstab'] == 'proc /proc proc defaults 0 0\n'
 
 
 def test_plan_refuses_duplicate_fstab_entries():
-    line = cifs.fstab_line(spec())
-    with pytest.raises(cifs.CifsError, match=r'^/mnt/lab appears 2 times in fstab \(lines 1, 2\); remove the '
-                                             r'duplicates first$'):
-        cifs.plan(spec(echo_interval=9), 'mounted', line + '\n' + line + '\n', '')
+    line = declaration.fstab_line(spec())
+    with pytest.raises(declaration.CifsError, match=r'^/mnt/lab appears 2 times in fstab \(lines 1, 2\); remove the '
+                                                    r'duplicates first$'):
+        planner.plan(spec(echo_interval=9), 'mounted', line + '\n' + line + '\n', '')
 
 
 def test_plan_automount_starts_unit_instead_of_mounting():
-    result = cifs.plan(spec(automount=True), 'mounted', '', '')
+    result = planner.plan(spec(automount=True), 'mounted', '', '')
     assert result['actions'] == ['write_fstab', 'start_automount']
-    old = cifs.fstab_line(spec(automount=True)) + '\n'
-    result = cifs.plan(spec(), 'mounted', old, '')
+    old = declaration.fstab_line(spec(automount=True)) + '\n'
+    result = planner.plan(spec(), 'mounted', old, '')
     assert result['actions'] == ['stop_automount', 'write_fstab', 'mount']

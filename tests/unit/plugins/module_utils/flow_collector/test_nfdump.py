@@ -1,7 +1,12 @@
+import calendar
 import os
 import time
 
+import pytest
+
+from ansible_collections.isplab.infra.plugins.module_utils.common.runner import CommandRunner
 from ansible_collections.isplab.infra.plugins.module_utils.flow_collector import nfdump
+from nfdump_fmt import parse_fmt
 
 FIX = os.path.join(os.path.dirname(__file__), '..', '..', '..', 'fixtures', 'nfdump')
 
@@ -21,7 +26,7 @@ def test_parse_json_of_real_nfdump_output():
 
 def test_fmt_output_agrees_with_json():
     flows_json = nfdump.parse_json(read('two_templates.json'))
-    flows_fmt = nfdump.parse_fmt(read('two_templates_fmt.txt'))
+    flows_fmt = parse_fmt(read('two_templates_fmt.txt'))
     keys = ('first_ms', 'last_ms', 'src_as', 'dst_as', 'bytes', 'packets')
     assert [dict((k, f[k]) for k in keys) for f in flows_json] == flows_fmt
 
@@ -67,12 +72,59 @@ def test_flow_files_skip_current_and_foreign(tmp_path):
 
 def test_bad_timestamp_is_reported():
     try:
-        nfdump.parse_fmt('yesterday|2026-11-21 06:05:51.000|1|2|3|4')
+        parse_fmt('yesterday|2026-11-21 06:05:51.000|1|2|3|4')
     except nfdump.NfdumpError as exc:
         assert "unexpected nfdump timestamp 'yesterday'" in str(exc)
     else:
         raise AssertionError('no error')
 
 
-def test_local_time_conversion():
-    assert nfdump._epoch('2026-11-21T06:04:12.250') == int(time.mktime((2026, 11, 21, 6, 4, 12, 0, 0, -1))) * 1000 + 250
+def test_utc_conversion():
+    assert nfdump._epoch('2026-11-21T06:04:12.250') == calendar.timegm((2026, 11, 21, 6, 4, 12, 0, 0, 0)) * 1000 + 250
+
+
+@pytest.fixture
+def berlin(monkeypatch):
+    """The controller in a zone with daylight saving time (the old code read stamps as local time)."""
+    monkeypatch.setenv('TZ', 'Europe/Berlin')
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_stamps_around_a_dst_change_are_utc_whatever_the_local_zone(berlin):
+    # 2026-10-25 02:30 happens twice in Berlin (CEST then CET); nfdump runs with TZ=UTC, so it is one instant.
+    assert nfdump._epoch('2026-10-25T02:30:00.000') == 1792895400000
+    # a flow across the change lasts exactly its UTC duration, not that plus or minus an hour
+    assert nfdump._epoch('2026-10-25 03:10:00.000') - nfdump._epoch('2026-10-25 00:40:00.000') == 9000000
+
+
+class NfdumpModule:
+    """What CommandRunner uses of AnsibleModule; records the environment nfdump would get."""
+
+    check_mode = False
+
+    def __init__(self, stdout):
+        self.stdout = stdout
+        self.run_command_environ_update = {'KEEP': '1'}
+        self.environments = []
+
+    def get_bin_path(self, name, required=False):
+        return '/usr/bin/' + name
+
+    def run_command(self, argv, environ_update=None, data=None, binary_data=False):
+        env = dict(self.run_command_environ_update)
+        env.update(environ_update or {})
+        self.environments.append(env)
+        return 0, self.stdout, ''
+
+
+def test_nfdump_runs_in_utc_and_the_module_environment_is_restored():
+    module = NfdumpModule(read('two_templates.json'))
+    runner = CommandRunner(module)
+    flows = nfdump.read_flows(runner, ['/var/cache/nfdump/edge1/nfcapd.202611210605'], 'in if 45000')
+    assert len(flows) == 3
+    assert module.environments == [{'KEEP': '1', 'TZ': 'UTC', 'LC_ALL': 'C', 'LANG': 'C', 'LANGUAGE': 'C'}]
+    assert module.run_command_environ_update == {'KEEP': '1'}
+    assert runner.commands == ["/usr/bin/nfdump -r /var/cache/nfdump/edge1/nfcapd.202611210605 -o json 'in if 45000'"]

@@ -3,6 +3,7 @@
 import os
 
 from ansible_collections.isplab.infra.plugins.module_utils.l2_bridge import matrix
+from ansible_collections.isplab.infra.tests.integration.bridges.probes import probe_frames
 
 FIXTURES = os.path.join(os.path.dirname(__file__), '..', '..', '..', 'fixtures', 'linux_bridge')
 PORTS = [
@@ -58,7 +59,27 @@ def test_observations_attribute_by_source_mac_and_ip():
 
 
 def test_probe_frames_follow_arp_tables():
-    frames = dict(((s, t), (src, dst)) for s, t, src, dst in matrix.probe_frames(PORTS, TARGETS, '00:00:00:00:20:01'))
+    frames = dict(((s, t), (src, dst)) for s, t, src, dst in probe_frames(PORTS, TARGETS, '00:00:00:00:20:01'))
     assert frames[('11', '10')] == ('00:00:00:00:02:01', '00:00:00:00:01:01')
     assert frames[('11', '20')][1] == '00:00:00:00:20:01'
     assert frames[('11', '21')][1] == 'ff:ff:ff:ff:ff:ff'
+
+
+def test_capture_argv_sends_every_probe_but_to_itself():
+    ports = [dict(p, netns='ns%s' % p['name'], interface='eth0') for p in PORTS]
+    argv = matrix.capture_argv('/tmp/x', ports, TARGETS, '10.99.0.255')
+    assert argv[:5] == ['sh', '-c', matrix.CAPTURE_SCRIPT, 'capture', '/tmp/x']
+    first, second = argv.index('--'), len(argv) - 1 - argv[::-1].index('--')
+    assert argv[5:first] == ['10:ns10:eth0', '11:ns11:eth0', '12:ns12:eth0', '14:ns14:eth0']
+    assert argv[first + 1:second] == ['ns11:10.99.0.255', 'ns12:10.99.0.255']
+    probes = argv[second + 1:]
+    assert len(probes) == len(PORTS) * (len(TARGETS) - 1) and 'ns11:10.99.0.11' not in probes
+
+
+def test_input_problems_and_failures():
+    assert matrix.input_problems(PORTS + PORTS[:1], TARGETS + [{'name': '99', 'address': '10.99.0.99',
+                                                                'kind': 'port'}]) == [
+        'port names must be unique', 'target 99 has kind port but no port has that name']
+    unwanted = [{'source': '11', 'target': '20', 'capture': '12'}]
+    assert matrix.failures(unwanted, [], restrictive=False) == []
+    assert matrix.failures(unwanted, [], restrictive=True)[0].startswith('1 unwanted cells although')

@@ -5,7 +5,7 @@ import os
 
 from ansible_collections.isplab.infra.plugins.module_utils.l2_bridge.model import validate
 from ansible_collections.isplab.infra.plugins.module_utils.l2_bridge.linux import (
-    desired_flags, parse_bridge_links, parse_ip_links, plan, port_mode)
+    desired_flags, ifupdown2_stanza, parse_bridge_links, parse_ip_links, plan, port_flags, port_mode)
 
 FIXTURES = os.path.join(os.path.dirname(__file__), '..', '..', '..', 'fixtures', 'linux_bridge')
 
@@ -85,3 +85,26 @@ def test_missing_interface_fails_before_any_command():
     ports = [{'name': 'uplink1', 'interface': 'p10', 'role': 'uplink'},
              {'name': 'link1', 'interface': 'nosuch0', 'role': 'link'}]
     assert plan(model(ports=ports), LINKS, PORTS) == ([], ['port link1: interface nosuch0 does not exist'], {})
+
+
+def test_ifupdown2_stanza_prints_the_planned_flags():
+    ports = [{'name': 'uplink1', 'interface': 'p10', 'role': 'uplink'},
+             {'name': 'link1', 'interface': 'p11', 'role': 'link'},
+             {'name': 'link2', 'interface': 'p12', 'role': 'link'},
+             {'name': 'uplink2', 'interface': 'p14', 'role': 'uplink'}]
+    stanza = ifupdown2_stanza(model(ports=ports))
+    assert stanza[2:] == ['auto br0', 'iface br0 inet manual', '    bridge-ports p10 p11 p12 p14',
+                          '    bridge-stp off', '    bridge-fd 0', '    bridge-ageing 1500',
+                          '    bridge-learning p10=off p11=on p12=on p14=off',
+                          '    bridge-unicast-flood p10=on p11=off p12=off p14=on',
+                          '    bridge-multicast-flood p10=on p11=on p12=on p14=on']
+    classic = ifupdown2_stanza(model(restrictive=False, ports=ports))
+    assert '    bridge-unicast-flood p10=on p11=on p12=on p14=on' in classic
+
+
+def test_port_flags_are_the_ones_plan_applies():
+    flags = port_flags(model(restrictive=False))
+    assert flags[1] == {'name': 'link1', 'interface': 'p11', 'role': 'link', 'learning': True, 'flood': True,
+                        'mcast_flood': True, 'bcast_flood': True}
+    assert plan(model(restrictive=False), LINKS, PORTS)[0][0][-8:] == [
+        'learning', 'on', 'flood', 'on', 'mcast_flood', 'on', 'bcast_flood', 'on']

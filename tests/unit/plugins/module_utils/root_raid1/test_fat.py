@@ -1,42 +1,40 @@
-"""FAT volume IDs and the /boot/efi fstab line, on the boot sector of the lab installer's real ESP."""
+"""FAT volume IDs as dosfstools' fatlabel prints and takes them, and nofail on the /boot/efi line of fstab."""
 
-import base64
 import os
 
 import pytest
 
-from ansible_collections.isplab.infra.plugins.module_utils.root_raid1 import fat
+from ansible_collections.isplab.infra.plugins.module_utils.common import fstab
+from ansible_collections.isplab.infra.plugins.module_utils.root_raid1 import fat, gpt
 
 FIXTURES = os.path.join(os.path.dirname(__file__), '..', '..', '..', 'fixtures', 'gpt')
 
 
-@pytest.fixture
-def head():
-    with open(os.path.join(FIXTURES, 'esp_head_fat32.b64')) as handle:
-        return base64.b64decode(handle.read())
+def fixture(name):
+    with open(os.path.join(FIXTURES, name)) as handle:
+        return handle.read()
 
 
-def test_volume_id_reads_as_blkid_prints_it(head):
-    # blkid on that partition: UUID="046D-55C8"
-    assert fat.volume_id(head) == '046D-55C8'
+def test_fatlabel_serial_reads_as_blkid_prints_the_uuid():
+    assert fixture('fatlabel_volume_id.txt') == 'ad51b841\n'
+    assert fat.parse_volume_id(fixture('fatlabel_volume_id.txt')) == 'AD51-B841'
 
 
-def test_fat32_id_is_in_the_boot_sector_and_its_backup_at_sector_6(head):
-    assert fat.volume_id_offsets(head) == [0x43, 6 * 512 + 0x43]
-    assert head[0x43:0x47] == head[6 * 512 + 0x43:6 * 512 + 0x47]
+def test_serial_written_by_fatlabel_is_the_uuid_blkid_reports():
+    # fatlabel -i img 6AE7FFCD, then blkid -p -o export img
+    assert gpt.parse_blkid_export(fixture('blkid_after_fatlabel.txt'))['UUID'] == '6AE7-FFCD'
+    assert fat.parse_volume_id('6ae7ffcd\n') == gpt.parse_blkid_export(fixture('blkid_after_fatlabel.txt'))['UUID']
 
 
-def test_new_id_replaces_both_copies_and_nothing_else(head):
-    patched = fat.with_volume_id(head, b'\x4e\x3d\x2c\x1b')
-    assert fat.volume_id(patched) == '1B2C-3D4E'
-    assert patched[6 * 512 + 0x43:6 * 512 + 0x47] == b'\x4e\x3d\x2c\x1b'
-    differing = [i for i in range(len(head)) if head[i] != patched[i]]
-    assert differing == [i for i in list(range(0x43, 0x47)) + list(range(3139, 3143)) if head[i] != patched[i]]
+def test_no_serial_in_the_output():
+    assert fat.parse_volume_id('') is None
+    assert fat.parse_volume_id('fatlabel: volume ID must be a hexadecimal number\n') is None
 
 
-def test_not_a_boot_sector_is_refused():
-    with pytest.raises(ValueError, match='not a FAT boot sector'):
-        fat.volume_id(b'\0' * 4096)
+def test_new_id_is_never_the_old_one():
+    draws = iter([b'\xad\x51\xb8\x41', b'\xad\x51\xb8\x41', b'\x1b\x2c\x3d\x4e'])
+    assert fat.new_volume_id('AD51-B841', random_bytes=lambda n: next(draws)) == '1B2C3D4E'
+    assert len(fat.new_volume_id(None)) == 8
 
 
 @pytest.mark.parametrize('before, after', [
@@ -46,13 +44,13 @@ def test_not_a_boot_sector_is_refused():
 ])
 def test_nofail_is_added_once(before, after):
     text = '/dev/pve/root / ext4 errors=remount-ro 0 1\n# UUID=x /boot/efi vfat defaults 0 1\n'
-    assert fat.esp_fstab_nofail(text + before) == text + after
+    assert fstab.with_option(text + before, '/boot/efi', 'nofail') == text + after
 
 
 def test_fstab_without_boot_efi_is_left_alone():
-    assert fat.esp_fstab_nofail('/dev/pve/root / ext4 errors=remount-ro 0 1\n') is None
+    assert fstab.with_option('/dev/pve/root / ext4 errors=remount-ro 0 1\n', '/boot/efi', 'nofail') is None
 
 
 def test_fstab_lines_skip_comments():
     text = '# UUID=x /boot/efi vfat defaults 0 1\nUUID=046D-55C8 /boot/efi vfat defaults 0 1\n/dev/pve/root / ext4 defaults 0 1\n'
-    assert fat.fstab_lines(text) == ['UUID=046D-55C8 /boot/efi vfat defaults 0 1']
+    assert fstab.entry_line(text, '/boot/efi') == 'UUID=046D-55C8 /boot/efi vfat defaults 0 1'

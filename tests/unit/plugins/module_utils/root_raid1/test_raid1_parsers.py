@@ -4,6 +4,7 @@ import os
 
 import pytest
 
+from ansible_collections.isplab.infra.plugins.module_utils.common import blockdev
 from ansible_collections.isplab.infra.plugins.module_utils.root_raid1 import gpt, lvm, mdraid
 
 FIXTURES = os.path.join(os.path.dirname(__file__), '..', '..', '..', 'fixtures')
@@ -174,15 +175,15 @@ def test_sgdisk_info_fields():
 
 
 def test_wipefs_blkid_lsblk():
-    assert gpt.parse_wipefs(fixture('gpt', 'wipefs_empty.json')) == []
-    assert gpt.parse_wipefs('') == []
-    assert sorted(s['type'] for s in gpt.parse_wipefs(fixture('gpt', 'wipefs_disk2_table.json'))) == \
+    assert blockdev.parse_wipefs(fixture('gpt', 'wipefs_empty.json')) == []
+    assert blockdev.parse_wipefs('') == []
+    assert sorted(s['type'] for s in blockdev.parse_wipefs(fixture('gpt', 'wipefs_disk2_table.json'))) == \
         ['PMBR', 'gpt', 'gpt']
     assert gpt.parse_blkid_export(fixture('gpt', 'blkid_esp.txt'))['TYPE'] == 'vfat'
     assert gpt.parse_blkid_export(fixture('gpt', 'blkid_pv.txt'))['TYPE'] == 'LVM2_member'
     assert gpt.parse_blkid_export(fixture('gpt', 'blkid_member_with_pv.txt'))['TYPE'] == 'linux_raid_member'
     assert 'TYPE' not in gpt.parse_blkid_export(fixture('gpt', 'blkid_esp_disk2.txt'))
-    devices = dict((d['name'], d) for d in gpt.parse_lsblk(fixture('gpt', 'lsblk.json')))
+    devices = dict((d['name'], d) for d in blockdev.parse_lsblk(fixture('gpt', 'lsblk.json')))
     assert devices['vdb3']['fstype'] == 'linux_raid_member' and devices['vdb3']['parent'] == 'vdb'
     assert devices['md0']['parent'] in ('vdb3', 'vdc3')
 

@@ -5,7 +5,9 @@ import os
 
 import pytest
 
-from ansible_collections.isplab.infra.plugins.module_utils.root_raid1 import gpt, lvm, mdraid, planner as raid1_plan
+from ansible_collections.isplab.infra.plugins.module_utils.common import blockdev
+from ansible_collections.isplab.infra.plugins.module_utils.root_raid1 import gpt, lvm, mdraid, ops, refusals
+from ansible_collections.isplab.infra.plugins.module_utils.root_raid1 import planner as raid1_plan
 
 FIXTURES = os.path.join(os.path.dirname(__file__), '..', '..', '..', 'fixtures')
 D1, D2 = '/dev/vdb', '/dev/vdc'
@@ -21,7 +23,7 @@ def disk(print_name, info_names, size=2 * 1024 ** 3, wipefs=None):
     parts = dict((n, gpt.parse_sgdisk_info(fixture('gpt', name))) for n, name in info_names.items())
     state = {'table': table, 'parts': parts, 'size_bytes': size}
     if wipefs:
-        state['signatures'] = gpt.parse_wipefs(fixture('gpt', wipefs))
+        state['signatures'] = blockdev.parse_wipefs(fixture('gpt', wipefs))
     return state
 
 
@@ -93,7 +95,7 @@ def names(phases):
 
 
 def commands(phases):
-    return [raid1_plan.describe(op) for p in phases for op in p['ops']]
+    return [ops.describe(op) for p in phases for op in p['ops']]
 
 
 def test_fresh_node_plans_every_phase_in_field_notes_order():
@@ -178,7 +180,7 @@ def test_interrupted_pvmove_is_not_refused_for_its_double_allocation():
     # mid-move both PVs carry the moved extents (the pvmove mirror allocates on md0 up front)
     md0 = [pv for pv in state['pvs'] if pv['pv_name'] == '/dev/md0'][0]
     md0['pv_pe_alloc_count'] = 150
-    assert raid1_plan.used_extents(params(), state) > raid1_plan.member_extents(params(), state)
+    assert refusals.used_extents(params(), state) > refusals.member_extents(params(), state)
     assert names(raid1_plan.plan(params(), state))[:2] == ['grub_before_move', 'pvmove']
 
 
@@ -203,7 +205,7 @@ def test_copied_table_with_old_guids_gets_new_ones_only():
 
 
 def refusal(p, state):
-    with pytest.raises(raid1_plan.Refusal) as exc:
+    with pytest.raises(refusals.Refusal) as exc:
         raid1_plan.plan(p, state)
     return str(exc.value)
 
@@ -215,7 +217,7 @@ def test_refuses_same_disk():
 
 def test_refuses_disk2_with_signatures_unless_opted_in():
     state = fresh_state()
-    state['disk2']['signatures'] = gpt.parse_wipefs(fixture('gpt', 'wipefs_disk1.json'))
+    state['disk2']['signatures'] = blockdev.parse_wipefs(fixture('gpt', 'wipefs_disk1.json'))
     assert refusal(params(), state) == (
         'disk2 /dev/vdc is not empty (signatures: PMBR, gpt); set allow_wipe_disk2=true '
         '(role: root_raid1_wipe_disk2) to overwrite it')
@@ -270,20 +272,21 @@ def test_refuses_when_used_extents_do_not_fit():
     state['pvs'][0]['pv_pe_alloc_count'] = 255
     assert refusal(params(), state) == (
         'used extents would not fit: volume group pve uses 255 extents, the md member offers only 254')
-    assert raid1_plan.member_extents(params(), fresh_state()) == 255
+    assert refusals.member_extents(params(), fresh_state()) == 255
 
 
 def test_refuses_foreign_global_filter():
     state = fresh_state()
     state['lvm_conf_foreign_filter'] = True
-    assert refusal(params(), state) == raid1_plan.ERR_LVM_FILTER
+    assert refusal(params(), state) == refusals.ERR_LVM_FILTER
 
 
 def test_esp_copy_gets_a_new_volume_id_written_last():
     cmds = commands(raid1_plan.plan(params(), fresh_state()))
     copy = [c for c in cmds if '/dev/vdb2' in c and '/dev/vdc2' in c]
     assert copy == ['dd if=/dev/vdb2 of=/dev/vdc2 bs=1M skip=1 seek=1 conv=fsync status=none',
-                    'write the first MiB of /dev/vdb2 to /dev/vdc2 with a new FAT volume ID (UUID)']
+                    'dd if=/dev/vdb2 of=/dev/vdc2 bs=1M count=1 conv=fsync status=none',
+                    'fatlabel -i /dev/vdc2 <new random volume ID (UUID), not that of /dev/vdb2>']
 
 
 def test_esp_copy_sharing_the_volume_id_is_redone():

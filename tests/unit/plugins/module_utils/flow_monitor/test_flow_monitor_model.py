@@ -1,6 +1,7 @@
 import pytest
 
 from ansible_collections.isplab.infra.plugins.module_utils.flow_monitor import model as m
+from flow_layout import field_layout
 
 
 def model(records=None, monitors=None, interfaces=None, exporters=None):
@@ -22,7 +23,7 @@ def test_defaults_are_the_field_fix():
 
 
 def test_predefined_as_record_layout_is_29_bytes():
-    layout = m.field_layout(m.PREDEFINED_RECORDS['netflow ipv4 as'])
+    layout = field_layout(m.PREDEFINED_RECORDS['netflow ipv4 as'])
     assert sum(size for _k, _t, _o, size in layout) == 29
     assert sorted(t for _k, t, _o, _s in layout) == [1, 2, 10, 14, 16, 17, 21, 22, 61]
 
@@ -91,4 +92,4 @@ def test_undefined_record_and_exporter():
 
 def test_layout_rejects_unknown_field():
     with pytest.raises(m.FlowModelError, match="unknown field keyword 'match banana'"):
-        m.field_layout(['match banana'])
+        field_layout(['match banana'])

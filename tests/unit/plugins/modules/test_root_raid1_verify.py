@@ -1,11 +1,12 @@
-"""raid1_verify module: checks on output captured from the lab's converted node, and a host without the tools."""
+"""root_raid1_verify module: checks on output captured from the lab's converted node, and a host without the tools."""
 
 import os
 
 import pytest
 from ansible.module_utils import basic
 
-from ansible_collections.isplab.infra.plugins.modules import raid1_verify
+from ansible_collections.isplab.infra.plugins.module_utils.root_raid1 import verify as raid1_checks
+from ansible_collections.isplab.infra.plugins.modules import root_raid1_verify
 
 FIXTURES = os.path.join(os.path.dirname(__file__), '..', '..', 'fixtures')
 DISKS = {'/dev/disk/by-id/virtio-disk1': '/dev/vdb', '/dev/disk/by-id/virtio-disk2': '/dev/vdc'}
@@ -54,11 +55,11 @@ def node(monkeypatch, run_module):
              '/etc/mdadm/mdadm.conf': fixture('mdraid', 'brief_degraded.txt'),
              '/etc/fstab': '/dev/pve/root / ext4 errors=remount-ro 0 1\nUUID=6AE7-FFCD /boot/efi vfat defaults,nofail 0 1\n'}
     fake.files = files
-    monkeypatch.setattr(raid1_verify, 'read_text', lambda path, default='': files.get(path, default))
-    monkeypatch.setattr(raid1_verify.os.path, 'realpath', lambda p: DISKS.get(p, p))
-    monkeypatch.setattr(raid1_verify.os.path, 'exists', lambda p: p == '/dev/vdc')
-    monkeypatch.setattr(raid1_verify.os.path, 'isdir', lambda p: False)
-    monkeypatch.setattr(raid1_verify, 'bios_boot_code', lambda disk: True)
+    monkeypatch.setattr(raid1_checks, 'read_text', lambda path, default='': files.get(path, default))
+    monkeypatch.setattr(raid1_checks.os.path, 'realpath', lambda p: DISKS.get(p, p))
+    monkeypatch.setattr(raid1_checks.os.path, 'exists', lambda p: p == '/dev/vdc')
+    monkeypatch.setattr(raid1_checks.os.path, 'isdir', lambda p: False)
+    monkeypatch.setattr(raid1_checks, 'bios_boot_code', lambda disk: True)
     monkeypatch.setattr(basic.AnsibleModule, 'run_command', lambda self, *a, **k: fake.run_command(*a, **k))
     monkeypatch.setattr(basic.AnsibleModule, 'get_bin_path', lambda self, name, **k: fake.get_bin_path(name, **k))
 
@@ -69,7 +70,7 @@ def run(node, **args):
     base = {'disk1': '/dev/disk/by-id/virtio-disk1', 'disk2': '/dev/disk/by-id/virtio-disk2',
             'check_initramfs': False}
     base.update(args)
-    return node.run_module(raid1_verify.main, base)
+    return node.run_module(root_raid1_verify.main, base)
 
 
 def failed_names(out):
@@ -113,7 +114,7 @@ def test_missing_tools_reported_without_failing_when_asked(node):
 
 def test_esps_sharing_a_volume_id_and_fstab_without_nofail_are_named(node, monkeypatch):
     """Both disks present: disk 2's ESP a byte copy of disk 1's (same UUID), fstab as the installer wrote it."""
-    monkeypatch.setattr(raid1_verify.os.path, 'exists', lambda p: p in ('/dev/vdb', '/dev/vdc', '/dev/vdb2', '/dev/vdc2'))
+    monkeypatch.setattr(raid1_checks.os.path, 'exists', lambda p: p in ('/dev/vdb', '/dev/vdc', '/dev/vdb2', '/dev/vdc2'))
     node.blkid['/dev/vdb2'] = fixture('gpt', 'blkid_esp.txt')
     node.files['/etc/fstab'] = '/dev/pve/root / ext4 errors=remount-ro 0 1\nUUID=6AE7-FFCD /boot/efi vfat defaults 0 1\n'
     out = run(node, allow_degraded=True)

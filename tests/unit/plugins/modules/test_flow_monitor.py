@@ -1,6 +1,6 @@
 import pytest
 
-from ansible_collections.isplab.infra.plugins.modules import ios_flow
+from ansible_collections.isplab.infra.plugins.modules import flow_monitor
 
 
 class Failed(Exception):
@@ -35,7 +35,7 @@ def test_lint_failure_stops_before_connecting():
                             'cache_entries': None}],
               'interfaces': [{'name': 'Gi1', 'monitors': [{'monitor': 'as', 'family': 'ipv6', 'direction': 'input'}]}]}
     with pytest.raises(Failed) as info:
-        ios_flow.run(FakeModule(params), NoSession())
+        flow_monitor.run(FakeModule(params), NoSession())
     result = info.value.args[0]
     assert result['msg'].startswith('the flow configuration fails 6 lint(s): ')
     assert "interface 'Gi1': 'ipv6 flow monitor as input' names monitor 'as', which is not defined" in result['lint']
@@ -43,5 +43,5 @@ def test_lint_failure_stops_before_connecting():
 
 
 def test_secrets_are_no_log():
-    spec = ios_flow.argument_spec()
+    spec = flow_monitor.argument_spec()
     assert spec['password']['no_log'] is True and spec['secret']['no_log'] is True

@@ -8,7 +8,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 DOCUMENTATION = r'''
-module: ios_flow
+module: flow_monitor
 short_description: Configure IOS-XE Flexible NetFlow exporters, records, monitors and interface attachments
 description:
   - Lints the desired configuration first (timeouts against the collector rotation interval, 32-bit counters
@@ -20,16 +20,7 @@ description:
   - "Runs on the controller (C(delegate_to: localhost)); it opens its own SSH session to the router."
 version_added: "0.1.0"
 author: isplab.infra contributors (@isplab)
-requirements:
-  - netmiko >= 4.0 on the host that runs the module
 options:
-  host: {description: Router address., type: str, required: true}
-  port: {description: SSH port., type: int, default: 22}
-  username: {description: SSH user (from inventory or vault)., type: str, required: true}
-  password: {description: SSH password (from vault)., type: str, required: true}
-  secret: {description: Enable secret (from vault); omit when the user logs in privileged., type: str}
-  device_type: {description: netmiko driver., type: str, default: cisco_xe, choices: [cisco_xe, cisco_ios]}
-  timeout: {description: Seconds to wait for the router per operation., type: int, default: 30}
   exporters:
     description: Flow exporters.
     type: list
@@ -73,20 +64,6 @@ options:
       cache_entries: {description: Cache size; omitted keeps the platform default., type: int}
   interfaces:
     description: Interface attachments. The list of an interface named here is authoritative for it.
-    type: list
-    elements: dict
-    default: []
-    suboptions:
-      name: {description: Interface name as IOS shows it., type: str, required: true}
-      monitors:
-        description: Attachments.
-        type: list
-        elements: dict
-        default: []
-        suboptions:
-          monitor: {description: Monitor name., type: str, required: true}
-          family: {description: Address family., type: str, default: ipv4, choices: [ipv4, ipv6]}
-          direction: {description: Direction., type: str, default: input, choices: [input, output]}
   collector_interval:
     description: Rotation interval of the collector (nfcapd C(-t)); active and update timeouts must be below it.
     type: int
@@ -103,15 +80,17 @@ options:
     description: Save the configuration (C(write memory)) after a verified push.
     type: bool
     default: true
+extends_documentation_fragment:
+  - isplab.infra.ios_connection
+  - isplab.infra.ios_connection.attachments
 attributes:
   check_mode: {support: full, description: Reads the router and reports the commands it would send.}
   diff_mode: {support: full, description: Before/after of the flow sections and attachments.}
-  platform: {support: full, platforms: [ios_xe], description: Cisco IOS-XE over SSH (netmiko) from the controller.}
 '''
 
 EXAMPLES = r'''
 - name: Configure AS-level flow export towards nfcapd
-  isplab.infra.ios_flow:
+  isplab.infra.flow_monitor:
     host: "{{ flow_monitor_device_host }}"
     username: "{{ flow_monitor_device_username }}"
     password: "{{ flow_monitor_device_password }}"
@@ -156,8 +135,9 @@ import time
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.isplab.infra.plugins.module_utils.common.diff import DiffTracker
+from ansible_collections.isplab.infra.plugins.module_utils.common.files import write_text
 from ansible_collections.isplab.infra.plugins.module_utils.flow_monitor.diff import expected_after, plan
-from ansible_collections.isplab.infra.plugins.module_utils.flow_monitor.model import lint, normalize, render
+from ansible_collections.isplab.infra.plugins.module_utils.flow_monitor.model import ATTACHMENT_ARGS, lint, normalize, render
 from ansible_collections.isplab.infra.plugins.module_utils.flow_monitor.parser import parse_running_config
 from ansible_collections.isplab.infra.plugins.module_utils.flow_monitor.session import (
     CONNECTION_ARGS, HAS_NETMIKO, NETMIKO_IMPORT_ERROR, IosSession, IosSessionError)
@@ -182,12 +162,7 @@ def argument_spec():
             record=dict(type='str', required=True), exporters=dict(type='list', elements='str', default=[]),
             active_timeout=dict(type='int', default=100), inactive_timeout=dict(type='int', default=15),
             update_timeout=dict(type='int', default=150), cache_entries=dict(type='int'))),
-        interfaces=dict(type='list', elements='dict', default=[], options=dict(
-            name=dict(type='str', required=True),
-            monitors=dict(type='list', elements='dict', default=[], options=dict(
-                monitor=dict(type='str', required=True),
-                family=dict(type='str', default='ipv4', choices=['ipv4', 'ipv6']),
-                direction=dict(type='str', default='input', choices=['input', 'output']))))),
+        interfaces=ATTACHMENT_ARGS,
         collector_interval=dict(type='int', default=300),
         purge=dict(type='bool', default=False),
         backup_dir=dict(type='path', required=True),
@@ -202,9 +177,7 @@ def write_backup(module, directory, text):
                              time.strftime('%Y%m%dT%H%M%S'))
     path = os.path.join(directory, name)
     # running configs hold password hashes: only the owner may read the copy
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, 'w') as handle:
-        handle.write(text)
+    write_text(module, path, text, mode=0o600)
     return path
 
 

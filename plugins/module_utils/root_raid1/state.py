@@ -1,0 +1,182 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) isplab.infra contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Reads the node's storage state: the snapshot the planner decides on, and the progress of pvmove/resync."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import glob
+import json
+import os
+
+from ansible_collections.isplab.infra.plugins.module_utils.common import blockdev, fstab
+from ansible_collections.isplab.infra.plugins.module_utils.common.files import read_text
+from ansible_collections.isplab.infra.plugins.module_utils.root_raid1 import gpt, lvm, mdraid
+from ansible_collections.isplab.infra.plugins.module_utils.root_raid1.refusals import Refusal
+
+LVM_CONF = '/etc/lvm/lvm.conf'
+MDADM_CONF = '/etc/mdadm/mdadm.conf'
+GRUB_CFG = '/boot/grub/grub.cfg'
+FSTAB = '/etc/fstab'
+MDSTAT = '/proc/mdstat'
+STAMP_PATH = '/var/lib/isplab/root_raid1.json'
+ESP_MOUNT_DIR = '/run/isplab-root-raid1'
+
+
+def sync_speed_path(md_name):
+    return '/sys/block/%s/md/sync_speed_min' % md_name
+
+
+def disk_state(runner, path, with_signatures):
+    table = gpt.parse_sgdisk_print(runner.run(['sgdisk', '--print', path], expected_rc=None).stdout)
+    parts = {}
+    for row in table['partitions']:
+        info = gpt.parse_sgdisk_info(runner.run(['sgdisk', '--info=%d' % row['number'], path]).stdout)
+        if info:
+            parts[row['number']] = info
+    size = int(runner.run(['blockdev', '--getsize64', path]).stdout.strip())
+    state = {'path': path, 'table': table, 'parts': parts, 'size_bytes': size}
+    if with_signatures:
+        state['signatures'] = blockdev.parse_wipefs(runner.run(['wipefs', '--no-act', '--json', path]).stdout)
+    return state
+
+
+def blkid(runner, device):
+    if not os.path.exists(device):
+        return {}
+    # rc 2: nothing found, which is an answer, not an error
+    return gpt.parse_blkid_export(runner.run(['blkid', '-p', '-o', 'export', device], expected_rc=(0, 2)).stdout)
+
+
+def examine(runner, device):
+    if not os.path.exists(device):
+        return None
+    result = runner.run(['mdadm', '--examine', device], expected_rc=None)
+    return mdraid.parse_examine(result.stdout) if result.rc == 0 else None
+
+
+def lvm_reports(runner, vg=None):
+    pvs = lvm.parse_pvs(runner.run(['pvs', '--reportformat', 'json', '--units', 'b', '-o', lvm.PVS_FIELDS]).stdout)
+    vgs = lvm.parse_vgs(runner.run(['vgs', '--reportformat', 'json', '--units', 'b', '-o', lvm.VGS_FIELDS]).stdout)
+    lvs = []
+    if vg and any(v['vg_name'] == vg for v in vgs):
+        lvs = lvm.parse_lvs(runner.run(['lvs', '-a', '--reportformat', 'json', '--units', 'b',
+                                        '-o', lvm.LVS_FIELDS, vg]).stdout)
+    return pvs, vgs, lvs
+
+
+def initramfs_fresh(inputs=(MDADM_CONF, LVM_CONF)):
+    """Every initramfs is newer than the files it copies from /etc (update-initramfs rewrites it whole)."""
+    images = glob.glob('/boot/initrd.img-*')
+    if not images:
+        return False
+    newest_input = max(os.path.getmtime(p) for p in inputs if os.path.exists(p)) if any(
+        os.path.exists(p) for p in inputs) else 0
+    return all(os.path.getmtime(image) > newest_input for image in images)
+
+
+def read_stamp():
+    try:
+        return json.loads(read_text(STAMP_PATH, '{}'))
+    except ValueError:
+        return {}
+
+
+def esp_mount_source(runner):
+    result = runner.run(['findmnt', '--noheadings', '--output', 'SOURCE', '/boot/efi'], expected_rc=None)
+    source = result.stdout.strip()
+    return os.path.realpath(source) if result.rc == 0 and source else None
+
+
+def esp_needs_nofail(text):
+    """The /boot/efi entry lacks ``nofail``: booted from the other disk alone (its ESP has another UUID)
+    the node would stop in emergency mode waiting for it.  Raises Refusal on an fstab it cannot edit."""
+    try:
+        after = fstab.with_option(text, '/boot/efi', 'nofail')
+    except fstab.FstabError as exc:
+        raise Refusal('%s: %s' % (FSTAB, exc))
+    return after not in (None, text)
+
+
+def _blkid_of(runner, state, key, disk, number):
+    return (blkid(runner, gpt.partition_path(disk, number))
+            if number in state[key]['parts'] else {})
+
+
+def inspect(module, runner, params):
+    d1, d2, md = params['disk1'], params['disk2'], params['md_device']
+    md_name = md.rsplit('/', 1)[-1]
+    firmware = params.get('firmware') or 'auto'
+    if firmware == 'auto':
+        firmware = 'uefi' if os.path.isdir('/sys/firmware/efi') else 'bios'
+    state = {'firmware': firmware}
+    state['disk1'] = disk_state(runner, d1, False)
+    state['disk2'] = disk_state(runner, d2, d1 != d2)
+    d2p3 = gpt.partition_path(d2, 3)
+    state['d1p2_blkid'] = _blkid_of(runner, state, 'disk1', d1, 2)
+    state['d2p2_blkid'] = _blkid_of(runner, state, 'disk2', d2, 2)
+    state['fstab_esp_needs_nofail'] = esp_needs_nofail(read_text(FSTAB))
+    state['d2p3_blkid'] = _blkid_of(runner, state, 'disk2', d2, 3)
+    state['d2p3_examine'] = examine(runner, d2p3) if 3 in state['disk2']['parts'] else None
+    state['mdstat'] = mdraid.parse_mdstat(read_text(MDSTAT))
+    state['md_detail'] = None
+    if md_name in state['mdstat']:
+        state['md_detail'] = mdraid.parse_detail(runner.run(['mdadm', '--detail', md]).stdout)
+    state['pvs'], state['vgs'], state['lvs'] = lvm_reports(runner, params['vg'])
+    conf = read_text(LVM_CONF)
+    state['lvm_rejects'] = lvm.managed_rejects(conf)
+    state['lvm_conf_foreign_filter'] = lvm.foreign_global_filter(conf)
+    state['mdadm_conf_arrays'] = mdraid.conf_array_lines(read_text(MDADM_CONF))
+    state['initramfs_fresh'] = initramfs_fresh()
+    state['stamp'] = read_stamp()
+    state['grub_cfg_has_mdraid'] = 'mdraid09' in read_text(GRUB_CFG)
+    state['sync_speed_min'] = read_text(sync_speed_path(md_name)).strip() or None
+    state['esp_mount'] = esp_mount_source(runner)
+    aliases = {}
+    for disk, key in ((d1, 'disk1'), (d2, 'disk2')):
+        info = state[key]['parts'].get(3)
+        if info:
+            aliases[gpt.partition_path(disk, 3)] = '/dev/disk/by-partuuid/%s' % info['unique_guid'].lower()
+    state['partuuid_aliases'] = aliases
+    return state
+
+
+def still_syncing(md_device):
+    array = mdraid.parse_mdstat(read_text(MDSTAT)).get(md_device.rsplit('/', 1)[-1])
+    return bool(array and array.get('sync'))
+
+
+def describe_progress(pvmove, sync):
+    """The one line the role prints per poll."""
+    if pvmove:
+        return 'pvmove %s: %s %%' % (pvmove['move_pv'] or pvmove['lv_name'], pvmove['percent'])
+    if sync and sync.get('pending'):
+        return '%s %s' % (sync['action'], sync['pending'].lower())
+    if sync:
+        line = '%s %.1f %%' % (sync['action'], sync['percent'])
+        if sync.get('done_blocks') is not None:
+            line += ' (%d/%d KiB)' % (sync['done_blocks'], sync['total_blocks'])
+        if sync.get('speed_kib') is not None:
+            line += ', %d KiB/s, finish in %s' % (sync['speed_kib'], sync['finish'])
+        return line
+    return 'done'
+
+
+def progress_from(lvs, mdstat, md_device):
+    """What runs in the background (pvmove of the VG, resync of the array) and how far it got."""
+    moving = lvm.pvmove_lvs(lvs)
+    pvmove = None
+    if moving:
+        pvmove = {'lv_name': moving[0]['lv_name'], 'move_pv': moving[0].get('move_pv'),
+                  'percent': moving[0].get('copy_percent') or 0.0}
+    array = mdstat.get(md_device.rsplit('/', 1)[-1])
+    sync = array.get('sync') if array else None
+    return {'pvmove': pvmove, 'resync': sync, 'summary': describe_progress(pvmove, sync),
+            'running': 'pvmove' if pvmove else ('resync' if sync else None)}
+
+
+def progress(runner, vg, md_device):
+    lvs = lvm_reports(runner, vg)[2]
+    return progress_from(lvs, mdraid.parse_mdstat(read_text(MDSTAT)), md_device)
