@@ -14,9 +14,14 @@ class ModuleDocFragment(object):
 options: {}
 '''
 
-    # Every *_verify module: it reads the live system and changes nothing.
+    # Every *_verify module: it reads the live system, changes nothing, and fails only when asked to.
     VERIFIER = r'''
-options: {}
+options:
+  fail_on_error:
+    description:
+      - Fail the task when a check fails. Either way the result lists every check and RV(failed_checks).
+    type: bool
+    default: true
 attributes:
   check_mode:
     support: full

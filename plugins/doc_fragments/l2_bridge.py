@@ -29,8 +29,4 @@ options:
     type: list
     elements: dict
     required: true
-  fail_on_error:
-    description: Fail when a check fails; otherwise only report it.
-    type: bool
-    default: true
 '''

@@ -15,6 +15,11 @@ from ansible.errors import AnsibleFilterError
 
 NO_RESULT = ('no result: the %s verifier did not run on this host (it failed before checking, or its play '
              'skipped the host); rerun that verify playbook with --limit on this host and -v to see why')
+# What the verifiers return next to their checks (each module's RETURN), kept for the report's pictures.
+# A list of names, not "everything else": a result also holds invocation (module arguments, secrets included).
+FACT_KEYS = ('md', 'sync', 'pvs', 'partition_types', 'firmware', 'osds', 'pve', 'kernel', 'mounts', 'modes', 'mode',
+             'hooks', 'first_hook', 'config', 'ports', 'templates', 'cells', 'summary', 'unwanted', 'missing',
+             'series')
 
 
 def _host_entry(result):
@@ -26,7 +31,8 @@ def _host_entry(result):
         # The verifier task itself failed (bad argument, unreachable API): that is a failed check too.
         failed = [{'check': 'verifier', 'ok': False, 'problem': result.get('msg', 'failed without message')}] \
             if result.get('failed') else []
-    entry = {'msg': result.get('msg', ''), 'failed_checks': failed, 'checks': result.get('checks', [])}
+    entry = {'msg': result.get('msg', ''), 'failed_checks': failed, 'checks': result.get('checks', []),
+             'facts': dict((key, result[key]) for key in FACT_KEYS if key in result)}
     return entry, ['%s: %s' % (c.get('check', '?'), c.get('problem', '')) if isinstance(c, dict) else str(c)
                    for c in failed]
 
@@ -62,7 +68,7 @@ def verify_report(capabilities, hostvars, groups, hosts):
             if entries[host] is None:
                 problem = NO_RESULT % name
                 entries[host] = ({'msg': problem, 'failed_checks': [{'check': 'result', 'ok': False, 'problem': problem}],
-                                  'checks': []}, ['result: ' + problem])
+                                  'checks': [], 'facts': {}}, ['result: ' + problem])
             details[host], failed = entries[host]
             if failed:
                 verdict = 'fail'

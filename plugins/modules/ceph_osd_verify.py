@@ -32,10 +32,6 @@ options:
     type: list
     elements: int
     default: []
-  fail_on_error:
-    description: Fail the task when a check fails (the result always lists every check).
-    type: bool
-    default: true
 extends_documentation_fragment:
   - isplab.infra.attributes.verifier
 attributes:

@@ -77,10 +77,6 @@ options:
         under an older version number.
     type: int
     choices: [2, 3]
-  fail_on_error:
-    description: Fail the task when a check fails (otherwise report only).
-    type: bool
-    default: true
 extends_documentation_fragment:
   - isplab.infra.attributes.verifier
 attributes:

@@ -14,9 +14,16 @@ description:
   - Lints the desired configuration first (timeouts against the collector rotation interval, 32-bit counters
     and 2-byte AS fields in aggregated records, single interface fields, undefined monitors, unknown field
     keywords) and fails before connecting when anything is wrong.
+  - Refuses, before connecting, every value IOS-XE would refuse (cache entries 16..2000000, template timeout
+    1..86400, cache timeouts 1..604800, UDP port 1..65535, destinations that are not IP addresses, names that
+    are not one CLI word).
   - Reads C(show running-config | section flow), computes the minimal change (exporter order and field order
     do not matter), backs up the running config, pushes the change with netmiko, reads the configuration
     back to verify it and saves it with C(write memory).
+  - Monitors that reference a record being changed are detached and release the record first, so the push
+    holds whether IOS-XE refuses record changes while a monitor is attached or while one merely references it.
+  - The push is transactional: when the router refuses any command part-way, the module restores the flow
+    configuration read before the push, checks it, and fails with the router's message.
   - "Runs on the controller (C(delegate_to: localhost)); it opens its own SSH session to the router."
 version_added: "0.1.0"
 author: isplab.infra contributors (@isplab)
@@ -29,11 +36,23 @@ options:
     suboptions:
       name: {description: Exporter name., type: str, required: true}
       description: {description: Free text., type: str}
-      destination: {description: Collector address., type: str, required: true}
+      destination: {description: Collector IPv4 or IPv6 address (checked before connecting)., type: str, required: true}
+      vrf: {description: VRF through which the collector is reached (C(destination A.B.C.D vrf NAME))., type: str}
       source: {description: Source interface of the export packets., type: str}
-      transport_port: {description: UDP port of the collector., type: int, default: 9995}
-      version: {description: Export protocol., type: str, default: '9', choices: ['9', ipfix]}
-      template_timeout: {description: Seconds between template refreshes., type: int, default: 600}
+      transport_port: {description: UDP port of the collector (1..65535)., type: int, default: 9995}
+      version:
+        description: Export protocol (C(export-protocol netflow-v5), C(netflow-v9) or C(ipfix)).
+        type: str
+        default: '9'
+        choices: ['5', '9', ipfix]
+      template_timeout:
+        description:
+          - Seconds between template refreshes (C(template data timeout), 1..86400; IOS-XE default 600).
+          - nfcapd keeps templates in memory only, so after a collector restart the router's data cannot be
+            decoded until the next refresh; the default 60 bounds that loss to a minute. It must be below
+            O(collector_interval).
+        type: int
+        default: 60
   records:
     description: Flow records.
     type: list
@@ -123,6 +142,10 @@ backup_file:
   description: Path of the running-config backup taken before the push.
   returned: changed and not check mode
   type: str
+rolled_back:
+  description: Whether a refused push was undone (the flow configuration read back equals the one before it).
+  returned: when the router refused a command of the push
+  type: bool
 running:
   description: The flow configuration read back after the push (model form).
   returned: success
@@ -139,6 +162,7 @@ from ansible_collections.isplab.infra.plugins.module_utils.common.files import w
 from ansible_collections.isplab.infra.plugins.module_utils.flow_monitor.diff import expected_after, plan
 from ansible_collections.isplab.infra.plugins.module_utils.flow_monitor.model import ATTACHMENT_ARGS, lint, normalize, render
 from ansible_collections.isplab.infra.plugins.module_utils.flow_monitor.parser import parse_running_config
+from ansible_collections.isplab.infra.plugins.module_utils.flow_monitor.validate import validate
 from ansible_collections.isplab.infra.plugins.module_utils.flow_monitor.session import (
     CONNECTION_ARGS, HAS_NETMIKO, NETMIKO_IMPORT_ERROR, IosSession, IosSessionError)
 
@@ -150,10 +174,10 @@ def argument_spec():
     spec.update(
         exporters=dict(type='list', elements='dict', default=[], options=dict(
             name=dict(type='str', required=True), description=dict(type='str'),
-            destination=dict(type='str', required=True), source=dict(type='str'),
+            destination=dict(type='str', required=True), vrf=dict(type='str'), source=dict(type='str'),
             transport_port=dict(type='int', default=9995),
-            version=dict(type='str', default='9', choices=['9', 'ipfix']),
-            template_timeout=dict(type='int', default=600))),
+            version=dict(type='str', default='9', choices=['5', '9', 'ipfix']),
+            template_timeout=dict(type='int', default=60))),
         records=dict(type='list', elements='dict', default=[], options=dict(
             name=dict(type='str', required=True), description=dict(type='str'),
             fields=dict(type='list', elements='str'))),
@@ -181,10 +205,32 @@ def write_backup(module, directory, text):
     return path
 
 
+def push(module, session, current, lines, result):
+    """Send ``lines``; on a refusal restore ``current`` (same planner, so also safe under the stricter
+    reading of record locks), check it and fail with the router's message."""
+    try:
+        session.configure(lines)
+        return
+    except IosSessionError as exc:
+        refusal = str(exc)
+    try:
+        partial = parse_running_config(session.show(SECTION))
+        session.configure(plan(partial, current, purge=True))
+        restored = parse_running_config(session.show(SECTION))
+        result['rolled_back'] = render(restored) == render(current)
+        outcome = ('the flow configuration from before the push was restored' if result['rolled_back'] else
+                   'the rollback left a flow configuration that differs from the one before the push')
+    except IosSessionError as exc:
+        result['rolled_back'] = False
+        outcome = 'the rollback failed too: %s' % exc
+    module.fail_json(msg='%s; %s (backup in %s); nothing was saved' % (refusal, outcome, result['backup_file']),
+                     **result)
+
+
 def run(module, session):
     params = module.params
     desired = normalize(params['exporters'], params['records'], params['monitors'], params['interfaces'])
-    problems = lint(desired, params['collector_interval'])
+    problems = validate(desired, params['collector_interval']) + lint(desired, params['collector_interval'])
     if problems:
         module.fail_json(msg='the flow configuration fails %d lint(s): %s' % (len(problems), '; '.join(problems)),
                          lint=problems, commands=[])
@@ -208,7 +254,7 @@ def run(module, session):
             result['running'] = current
             return result
         result['backup_file'] = write_backup(module, params['backup_dir'], session.show('show running-config'))
-        session.configure(lines)
+        push(module, session, current, lines, result)
         after = parse_running_config(session.show(SECTION))
         result['running'] = after
         if render(after) != render(wanted):

@@ -28,7 +28,6 @@ options:
   interfaces:
     description: Attachments that must exist, in the shape of M(isplab.infra.flow_monitor)'s O(interfaces).
   collector_interval: {description: Collector rotation interval in seconds., type: int, default: 300}
-  fail_on_error: {description: Fail when a check does not hold (otherwise only report)., type: bool, default: true}
 extends_documentation_fragment:
   - isplab.infra.attributes.verifier
   - isplab.infra.ios_connection

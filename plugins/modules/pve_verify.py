@@ -142,7 +142,7 @@ commands:
 import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-from ansible_collections.isplab.infra.plugins.module_utils.ceph_osd.pve import evaluate
+from ansible_collections.isplab.infra.plugins.module_utils.ceph_osd.pve import api_problem, evaluate
 
 try:
     from proxmoxer import ProxmoxAPI
@@ -156,7 +156,15 @@ except ImportError:
 
 
 class ApiError(Exception):
-    pass
+    """No answer at all (unreachable, TLS, refused token): nothing can be checked."""
+
+
+class EndpointError(Exception):
+    """One GET answered with an error status; the other answers can still be checked."""
+
+    def __init__(self, request, status, reason):
+        super(EndpointError, self).__init__('%s: %d %s' % (request, status, reason))
+        self.request, self.status, self.reason = request, status, reason
 
 
 class PveReader:
@@ -178,15 +186,17 @@ class PveReader:
         return str(text).replace(self.secret, '********') if self.secret else str(text)
 
     def get(self, path, **query):
-        self.paths.append('GET /api2/json%s%s' % (path, ''.join(
-            '%s%s=%s' % ('?' if i == 0 else '&', k, v) for i, (k, v) in enumerate(sorted(query.items())))))
+        request = 'GET /api2/json%s%s' % (path, ''.join(
+            '%s%s=%s' % ('?' if i == 0 else '&', k, v) for i, (k, v) in enumerate(sorted(query.items()))))
+        self.paths.append(request)
         try:
             return self.api(path.lstrip('/')).get(**query)
         except ResourceException as exc:
             if exc.status_code == 401:
                 raise ApiError('PVE API at %s refused token %s (401 %s): check api_user, api_token_id and '
                                'api_token_secret' % (self.where, self.identity, self._clean(exc.content)))
-            raise ApiError('PVE API at %s: GET %s failed: %s' % (self.where, path, self._clean(exc)))
+            # 403, 500, 595...: this answer is missing, the others may still come (see pve.api_problem).
+            raise EndpointError(request, exc.status_code, self._clean(exc.content))
         except requests.exceptions.SSLError as exc:
             raise ApiError('PVE API at %s: TLS verification failed (%s): pass ca_path with the node\'s CA, '
                            'or validate_certs=false for a throw-away lab certificate'
@@ -199,14 +209,22 @@ class PveReader:
 
 
 def _read(reader, node, ceph_status_source):
-    """The four API answers ``evaluate`` needs."""
-    return {
-        'cluster_status': reader.get('/cluster/status'),
-        'ceph_status': reader.get('/nodes/%s/ceph/status' % node if ceph_status_source == 'node'
-                                  else '/cluster/ceph/status'),
-        'osd_tree': reader.get('/nodes/%s/ceph/osd' % node),
-        'disks': reader.get('/nodes/%s/disks/list' % node, **{'include-partitions': 1}),
+    """The four API answers ``evaluate`` needs, and the messages of those that were refused."""
+    requests_ = {
+        'cluster_status': ('/cluster/status', {}),
+        'ceph_status': ('/nodes/%s/ceph/status' % node if ceph_status_source == 'node' else '/cluster/ceph/status',
+                        {}),
+        'osd_tree': ('/nodes/%s/ceph/osd' % node, {}),
+        'disks': ('/nodes/%s/disks/list' % node, {'include-partitions': 1}),
     }
+    data, errors = {}, {}
+    for key in ('cluster_status', 'ceph_status', 'osd_tree', 'disks'):
+        path, query = requests_[key]
+        try:
+            data[key] = reader.get(path, **query)
+        except EndpointError as exc:
+            errors[key] = api_problem(key, exc.request, exc.status, exc.reason, reader.identity, node)
+    return data, errors
 
 
 def main():
@@ -237,7 +255,7 @@ def main():
         module.fail_json(msg='timeout must be at least 1 second, got %d' % params['timeout'])
     reader = PveReader(module)
     try:
-        data = _read(reader, params['node'], params['ceph_status_source'])
+        data, errors = _read(reader, params['node'], params['ceph_status_source'])
     except ApiError as exc:
         # An unreachable API or a refused token is a failed check like any other: fail_on_error decides.
         problem = {'check': 'api_access', 'ok': False, 'problem': str(exc)}
@@ -246,7 +264,7 @@ def main():
     checks, facts = evaluate(data, params['node'], expect_cluster=params['expect_cluster'],
                              accepted_health=params['accepted_ceph_health'],
                              expected_osd_count=params['expected_osd_count'],
-                             expected_disks=params['expected_disks'])
+                             expected_disks=params['expected_disks'], errors=errors)
     checks.exit(module, fail_on_error=params['fail_on_error'], changed=False, pve=facts, commands=reader.paths)
 
 

@@ -32,10 +32,6 @@ options:
     description: Unpack the initramfs of the running kernel and check it carries mdadm and the ARRAY line.
     type: bool
     default: true
-  fail_on_error:
-    description: Fail the task when a check failed (the results are returned either way).
-    type: bool
-    default: true
 extends_documentation_fragment:
   - isplab.infra.root_raid1
   - isplab.infra.attributes.verifier

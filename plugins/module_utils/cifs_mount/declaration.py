@@ -10,6 +10,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import ipaddress
 import re
 
 from ansible_collections.isplab.infra.plugins.module_utils.common.fstab import encode_field
@@ -37,6 +38,14 @@ SPEC_KEYS = ('path', 'server', 'share', 'credentials_file', 'version', 'echo_int
              'file_mode', 'dir_mode', 'hard', 'netdev', 'automount', 'extra_options')
 
 _MODE_RE = re.compile(r'^0?[0-7]{3}$')
+
+# Characters Windows refuses in a share name (the list its share dialogs and NetShareAdd reject, as issue 16
+# quotes it); ',' among them would also add mount options to the fstab line. Whitespace and control
+# characters are refused as well (see _bad_characters).
+SHARE_FORBIDDEN = '"/\\[]:|<>+=;,*?'
+# A host name holds letters, digits, '-', '_' and dots only; anything else (',' '=' '@' ...) is refused.
+_SERVER_FORBIDDEN = ''.join(chr(c) for c in range(33, 127) if not (chr(c).isalnum() or chr(c) in '-_.'))
+_HOST_LABEL_RE = re.compile(r'^(?!-)[A-Za-z0-9_-]{1,63}(?<!-)$')
 
 
 class CifsError(Exception):
@@ -75,6 +84,52 @@ def normalize_mode(value):
     return '0' + text[-3:]
 
 
+def _bad_characters(value, forbidden):
+    """The characters of ``value`` that are in ``forbidden``, whitespace or control characters, in order."""
+    found = []
+    for char in value:
+        if (char in forbidden or char.isspace() or ord(char) < 32 or ord(char) == 127) and char not in found:
+            found.append(char)
+    return found
+
+
+def _shown(value, bad):
+    """``value`` up to its first bad character: what follows may be a smuggled option such as password=..."""
+    cut = min(value.index(char) for char in bad)
+    return repr(value[:cut] + '...')
+
+
+def _server_error(value):
+    """Why ``value`` is not a host name, an IPv4 or an IPv6 literal (None when it is one)."""
+    try:
+        # mount.cifs (cifs-utils mount.cifs.c) hands the host part of //host/share to getaddrinfo(3),
+        # which takes an IPv6 literal without brackets (fe80::1%eth0 with a scope).
+        ipaddress.ip_address(value)
+        return None
+    except ValueError:
+        pass
+    bad = _bad_characters(value, _SERVER_FORBIDDEN)
+    if bad:
+        return 'server %s contains %s: it must be a host name, an IPv4 or an IPv6 address (no brackets)' % (
+            _shown(value, bad), ' '.join(repr(char) for char in bad))
+    name = value[:-1] if value.endswith('.') else value
+    labels = name.split('.')
+    # RFC 1123 host names (underscores as Windows/NetBIOS names carry them); an all-numeric last label
+    # is a mistyped IPv4 address such as 10.0.0.256 (RFC 3696 section 2).
+    if len(name) > 253 or not all(_HOST_LABEL_RE.match(label) for label in labels) or labels[-1].isdigit():
+        return 'server %r is not a host name, an IPv4 or an IPv6 address' % (value,)
+    return None
+
+
+def _share_error(value):
+    """Why ``value`` cannot be an SMB share name (None when it can)."""
+    bad = _bad_characters(value, SHARE_FORBIDDEN)
+    if bad:
+        return ('share %s contains %s: share names must not contain %s, whitespace or control characters'
+                % (_shown(value, bad), ' '.join(repr(char) for char in bad), ' '.join(SHARE_FORBIDDEN)))
+    return None
+
+
 def _location_errors(where, spec):
     errors = []
     path = spec.get('path') or ''
@@ -89,6 +144,10 @@ def _location_errors(where, spec):
         elif '/' in value or '\\' in value or (key == 'server' and any(c.isspace() for c in value)):
             errors.append('%s: %s %r must be a plain name without slashes%s' % (
                 where, key, value, ' or whitespace' if key == 'server' else ''))
+        else:
+            problem = _server_error(value) if key == 'server' else _share_error(value)
+            if problem:
+                errors.append('%s: %s' % (where, problem))
     return errors
 
 

@@ -15,7 +15,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.isplab.infra.plugins.module_utils.flow_monitor.model import (
-    IOS_DEFAULTS, attachment_line, exporter_lines)
+    EXPORT_PROTOCOLS, IOS_DEFAULTS, attachment_line, destination_line, exporter_lines)
 
 
 def _attachments(model):
@@ -40,13 +40,15 @@ def _exporter_change(name, cur, want):
     if cur is None:
         return ['flow exporter %s' % name] + exporter_lines(want) + ['exit']
     lines = []
-    for key, word in (('description', 'description'), ('destination', 'destination'), ('source', 'source')):
+    for key, word in (('description', 'description'), ('source', 'source')):
         if cur.get(key) != want.get(key):
             lines.append('%s %s' % (word, want[key]) if want.get(key) else 'no %s' % word)
+    if (cur.get('destination'), cur.get('vrf')) != (want.get('destination'), want.get('vrf')):
+        lines.append(destination_line(want) if want.get('destination') else 'no destination')
     if cur['transport_port'] != want['transport_port']:
         lines.append('transport udp %d' % want['transport_port'])
     if cur['version'] != want['version']:
-        lines.append('export-protocol %s' % ('ipfix' if want['version'] == 'ipfix' else 'netflow-v9'))
+        lines.append('export-protocol %s' % EXPORT_PROTOCOLS[want['version']])
     if cur['template_timeout'] != want['template_timeout']:
         lines.append('template data timeout %d' % want['template_timeout'])
     return ['flow exporter %s' % name] + lines + ['exit'] if lines else []
@@ -81,7 +83,8 @@ def _monitor_change(name, cur, want):
     if (cur or {}).get('record') != want.get('record'):
         if cur and cur.get('record'):
             lines.append('no record')
-        lines.append('record %s' % want['record'])
+        if want.get('record'):
+            lines.append('record %s' % want['record'])
     if cur is None or lines:
         return ['flow monitor %s' % name] + lines + ['exit']
     return []
@@ -101,24 +104,31 @@ def plan(current, desired, purge=False):
 
     changed_records = set(name for name, rec in desired['records'].items()
                           if name in current['records'] and set(rec['fields']) != set(current['records'][name]['fields']))
-    rebuilt = set()
-    for name, mon in desired['monitors'].items():
-        cur = current['monitors'].get(name)
-        if cur and (cur.get('record') != mon.get('record') or cur.get('record') in changed_records):
-            rebuilt.add(name)
     removed_monitors = set(current['monitors']) - set(desired['monitors']) if purge else set()
+    # Rebuilt: every existing monitor that references a changed record or gets another record. Whether IOS-XE
+    # refuses a record change while a monitor is attached or already while one merely references it is not
+    # documented (field notes section 6), so the stricter reading holds: such monitors are detached and release
+    # their record ('no record') before the record changes, and get it back afterwards.
+    rebuilt = set(name for name, cur in current['monitors'].items()
+                  if name not in removed_monitors and cur.get('record')
+                  and (cur['record'] in changed_records
+                       or (name in desired['monitors'] and desired['monitors'][name].get('record') != cur['record'])))
+    released = dict((name, dict(current['monitors'][name], record=None)) for name in rebuilt)
 
     detach = set(a for a in have_att if a not in want_att or a[2] in rebuilt or a[2] in removed_monitors)
     attach = set(a for a in want_att if a not in have_att or a[2] in rebuilt)
 
     lines = []
     lines += _attach_cmds(detach, remove=True)
+    for name in sorted(rebuilt):
+        lines += _monitor_change(name, current['monitors'][name], released[name])
     for name in sorted(desired['exporters']):
         lines += _exporter_change(name, current['exporters'].get(name), desired['exporters'][name])
     for name in sorted(desired['records']):
         lines += _record_change(name, current['records'].get(name), desired['records'][name])
-    for name in sorted(desired['monitors']):
-        lines += _monitor_change(name, current['monitors'].get(name), desired['monitors'][name])
+    for name in sorted(set(desired['monitors']) | rebuilt):
+        want = desired['monitors'].get(name, current['monitors'].get(name))
+        lines += _monitor_change(name, released.get(name, current['monitors'].get(name)), want)
     lines += _attach_cmds(attach)
     if purge:
         for name in sorted(removed_monitors):

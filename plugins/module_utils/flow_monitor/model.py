@@ -5,7 +5,7 @@
 
 The model is plain dicts so parsers, the planner and tests share one shape::
 
-    {'exporters': {name: {description, destination, source, transport_port, version, template_timeout}},
+    {'exporters': {name: {description, destination, vrf, source, transport_port, version, template_timeout}},
      'records':   {name: {description, fields: [ 'match ...' | 'collect ...' ]}},
      'monitors':  {name: {description, record, exporters: [..], active_timeout,
                           inactive_timeout, update_timeout, cache_entries}},
@@ -25,6 +25,11 @@ IOS_DEFAULTS = {
     'inactive_timeout': 15,
     'update_timeout': 1800,
 }
+# export-protocol keyword per model version ('9' is the default and not shown in the running config)
+EXPORT_PROTOCOLS = {'5': 'netflow-v5', '9': 'netflow-v9', 'ipfix': 'ipfix'}
+# Template refresh this collection configures: nfcapd keeps templates in memory only, so after a collector
+# restart a router's data is undecodable until the next refresh (field notes section 6); 60 s bounds that loss.
+DEFAULT_TEMPLATE_TIMEOUT = 60
 
 # What this collection configures when the user says nothing: the field fix (field notes section 3).
 DEFAULT_RECORD_FIELDS = [
@@ -61,7 +66,7 @@ FIELDS = {
     'interface input': (10, 4, 'interface'),
     'interface output': (14, 4, 'interface'),
     'flow direction': (61, 1, 'other'),
-    'flow sampler': (48, 1, 'other'),
+    'flow sampler': (48, 4, 'other'),  # 4 bytes: netflow-original adds up to 53 (field notes section 6)
     'counter bytes': (1, 4, 'counter'),
     'counter bytes long': (1, 8, 'counter'),
     'counter packets': (2, 4, 'counter'),
@@ -84,6 +89,13 @@ FIELDS = {
 
 # Predefined records a monitor may name without defining them (IOS-XE `show flow record`).
 PREDEFINED_RECORDS = {
+    'netflow-original': [
+        'match ipv4 tos', 'match ipv4 protocol', 'match ipv4 source address', 'match ipv4 destination address',
+        'match transport source-port', 'match transport destination-port', 'match interface input',
+        'match flow sampler', 'collect routing source as', 'collect routing destination as',
+        'collect routing next-hop address ipv4', 'collect ipv4 source mask', 'collect ipv4 destination mask',
+        'collect transport tcp flags', 'collect interface output', 'collect counter bytes',
+        'collect counter packets', 'collect timestamp sys-uptime first', 'collect timestamp sys-uptime last'],
     'netflow ipv4 as': [
         'match routing source as', 'match routing destination as', 'match interface input',
         'match interface output', 'match flow direction', 'collect counter bytes',
@@ -112,6 +124,11 @@ def _text(value):
     return None if value is None or value == '' else str(value)
 
 
+def _int(value, default):
+    # 0 is a value (refused by validate), not "unset"
+    return default if value is None or value == '' else int(value)
+
+
 def normalize(exporters=None, records=None, monitors=None, interfaces=None):
     """Module/role input (lists of dicts) -> model dicts with defaults applied."""
     model = {'exporters': {}, 'records': {}, 'monitors': {}, 'interfaces': {}}
@@ -120,10 +137,11 @@ def normalize(exporters=None, records=None, monitors=None, interfaces=None):
         model['exporters'][item['name']] = {
             'description': _text(item.get('description')),
             'destination': _text(item.get('destination')),
+            'vrf': _text(item.get('vrf')),
             'source': _text(item.get('source')),
-            'transport_port': int(item.get('transport_port') or IOS_DEFAULTS['transport_port']),
+            'transport_port': _int(item.get('transport_port'), IOS_DEFAULTS['transport_port']),
             'version': 'ipfix' if version in ('ipfix', '10') else version,
-            'template_timeout': int(item.get('template_timeout') or IOS_DEFAULTS['template_timeout']),
+            'template_timeout': _int(item.get('template_timeout'), DEFAULT_TEMPLATE_TIMEOUT),
         }
     for item in records or []:
         fields = item.get('fields')
@@ -224,18 +242,22 @@ def attachment_line(att):
     return '%s flow monitor %s %s' % ('ipv6' if att['family'] == 'ipv6' else 'ip', att['monitor'], att['direction'])
 
 
+def destination_line(exp):
+    return 'destination %s%s' % (exp['destination'], ' vrf %s' % exp['vrf'] if exp.get('vrf') else '')
+
+
 def exporter_lines(exp):
     lines = []
     if exp.get('description'):
         lines.append('description %s' % exp['description'])
     if exp.get('destination'):
-        lines.append('destination %s' % exp['destination'])
+        lines.append(destination_line(exp))
     if exp.get('source'):
         lines.append('source %s' % exp['source'])
     # Always explicit: the collector's port must not depend on a platform default.
     lines.append('transport udp %d' % exp['transport_port'])
-    if exp['version'] == 'ipfix':
-        lines.append('export-protocol ipfix')
+    if exp['version'] != IOS_DEFAULTS['version']:
+        lines.append('export-protocol %s' % EXPORT_PROTOCOLS[exp['version']])
     if exp['template_timeout'] != IOS_DEFAULTS['template_timeout']:
         lines.append('template data timeout %d' % exp['template_timeout'])
     return lines

@@ -15,8 +15,9 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.isplab.infra.plugins.module_utils.flow_monitor.model import IOS_DEFAULTS
+from ansible_collections.isplab.infra.plugins.module_utils.flow_monitor.model import EXPORT_PROTOCOLS, IOS_DEFAULTS
 
+_PROTOCOL_VERSIONS = dict((keyword, version) for version, keyword in EXPORT_PROTOCOLS.items())
 _ATTACH = re.compile(r'^(ip|ipv6) flow monitor (\S+)(?: sampler \S+)? (input|output)$')
 
 
@@ -47,7 +48,7 @@ def parse_running_config(text):
                     rec['fields'].append(line)
             model['records'][head[len('flow record '):]] = rec
         elif head.startswith('flow exporter '):
-            exp = {'description': None, 'destination': None, 'source': None,
+            exp = {'description': None, 'destination': None, 'vrf': None, 'source': None,
                    'transport_port': IOS_DEFAULTS['transport_port'], 'version': IOS_DEFAULTS['version'],
                    'template_timeout': IOS_DEFAULTS['template_timeout']}
             for line in children:
@@ -55,13 +56,15 @@ def parse_running_config(text):
                 if words[0] == 'description':
                     exp['description'] = line[len('description '):]
                 elif words[0] == 'destination':
-                    exp['destination'] = words[-1]
+                    # 'destination A.B.C.D [vrf NAME]'
+                    exp['destination'] = words[1]
+                    exp['vrf'] = words[3] if words[2:3] == ['vrf'] and len(words) > 3 else None
                 elif words[0] == 'source':
                     exp['source'] = words[1]
                 elif words[:2] == ['transport', 'udp']:
                     exp['transport_port'] = int(words[2])
                 elif words[0] == 'export-protocol':
-                    exp['version'] = 'ipfix' if words[1] == 'ipfix' else '9'
+                    exp['version'] = _PROTOCOL_VERSIONS.get(words[1], words[1])
                 elif words[:3] == ['template', 'data', 'timeout']:
                     exp['template_timeout'] = int(words[3])
             model['exporters'][head[len('flow exporter '):]] = exp

@@ -25,8 +25,10 @@ except ImportError:
     HAS_NETMIKO = False
     NETMIKO_IMPORT_ERROR = traceback.format_exc()
 
-# IOS marks every rejected line with one of these.
-ERROR_PATTERN = r'% ?(Invalid input|Incomplete command|Ambiguous command|Unknown command|\S.*(error|in use|not found))'
+# IOS marks every rejected line with one of these; the match runs to the end of the line, so it carries
+# the router's whole message.
+ERROR_PATTERN = (r'% ?(Invalid input|Incomplete command|Ambiguous command|Unknown command|'
+                 r'\S.*(error|in use|not found|cannot|refused)).*$')
 
 CONNECTION_ARGS = dict(
     host=dict(type='str', required=True),
@@ -67,7 +69,7 @@ class IosSession:
     def show(self, command):
         self.commands.append(command)
         output = self._conn.send_command(command, read_timeout=self.module.params['timeout'])
-        if re.search(ERROR_PATTERN, output):
+        if re.search(ERROR_PATTERN, output, re.M):
             raise IosSessionError('%s: %s' % (command, output.strip()))
         return output
 
@@ -76,13 +78,24 @@ class IosSession:
         self.commands.extend(lines)
         if self.module.check_mode or not lines:
             return ''
-        output = self._conn.send_config_set(lines, cmd_verify=True, error_pattern=ERROR_PATTERN,
-                                            read_timeout=self.module.params['timeout'])
-        match = re.search(ERROR_PATTERN, output)
+        try:
+            output = self._conn.send_config_set(lines, cmd_verify=True, error_pattern=ERROR_PATTERN,
+                                                read_timeout=self.module.params['timeout'])
+        except Exception as exc:  # netmiko's ConfigInvalidException and read timeouts; both leave config mode open
+            self._leave_config_mode()
+            raise IosSessionError('the router refused the configuration: %s' % _scrub(str(exc), self.module.params))
+        match = re.search(ERROR_PATTERN, output, re.M)
         if match:
-            raise IosSessionError('the router rejected the configuration: %s'
+            raise IosSessionError('the router refused the configuration: %s'
                                   % _error_context(output, match.start()))
         return output
+
+    def _leave_config_mode(self):
+        # a refusal stops netmiko inside a sub-mode; the rollback that follows starts from exec mode
+        try:
+            self._conn.exit_config_mode()
+        except Exception:  # the session may be gone; the caller reports the refusal either way
+            pass
 
     def save(self):
         self.commands.append('write memory')

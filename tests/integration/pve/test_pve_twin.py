@@ -184,13 +184,13 @@ def test_verify_ceph_playbook_writes_the_report(twin, quorate, verdict, rc):
                ANSIBLE_CONFIG=os.path.join(REPO, 'ansible.cfg'))
     try:
         proc = subprocess.run([os.path.join(REPO, '.venv', 'bin', 'ansible-playbook'), '-i', inventory_path,
-                               os.path.join(REPO, 'playbooks', 'verify_ceph.yml'), '-e', 'lab_report_dir=' + report_dir],
+                               os.path.join(REPO, 'playbooks', 'verify_ceph.yml'), '-e', 'verify_report_dir=' + report_dir],
                               cwd=REPO, env=env, capture_output=True, text=True, timeout=120, check=False)
     finally:
         os.unlink(inventory_path)
     assert proc.returncode == rc, proc.stdout[-3000:]
-    with open(os.path.join(report_dir, 'ceph.json')) as handle:
+    with open(os.path.join(report_dir, 'ceph_osd.json')) as handle:
         report = json.load(handle)
-    assert report['capability'] == 'ceph' and report['verdict'] == verdict
-    assert len(report['details'][NODE]) == 9
+    assert report['capability'] == 'ceph_osd' and report['verdict'] == verdict
+    assert len(report['details'][NODE]['checks']) == 9
     assert TOKEN['secret'] not in proc.stdout + proc.stderr

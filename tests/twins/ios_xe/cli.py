@@ -8,8 +8,19 @@ parser or renderer is not mirrored here and can make a test fail.
 import re
 import threading
 
-# keyword -> (NetFlow v9 type, size, name shown in `show flow exporter templates`)
+# keyword -> (NetFlow v9 type, size, name shown in `show flow exporter templates`), in IOS's own field order:
+# `show flow record`, the running config and the template list match fields, then collect fields, each in
+# this order whatever order they were configured in (Cisco's `show flow record netflow-original` output).
 FIELDS = {
+    'ipv4 tos': (5, 1, 'ip tos'),
+    'ipv4 protocol': (4, 1, 'ip protocol'),
+    'ipv6 protocol': (4, 1, 'ip protocol'),
+    'ipv4 source address': (8, 4, 'ipv4 source address'),
+    'ipv4 destination address': (12, 4, 'ipv4 destination address'),
+    'ipv6 source address': (27, 16, 'ipv6 source address'),
+    'ipv6 destination address': (28, 16, 'ipv6 destination address'),
+    'transport source-port': (7, 2, 'transport source-port'),
+    'transport destination-port': (11, 2, 'transport destination-port'),
     'routing source as': (16, 2, 'routing source as'),
     'routing source as 4-octet': (16, 4, 'routing source as'),
     'routing destination as': (17, 2, 'routing destination as'),
@@ -19,31 +30,36 @@ FIELDS = {
     'routing destination as peer': (128, 2, 'routing destination as peer'),
     'routing destination as peer 4-octet': (128, 4, 'routing destination as peer'),
     'routing next-hop address ipv4': (15, 4, 'routing next-hop address ipv4'),
+    'ipv4 source mask': (9, 1, 'ipv4 source mask'),
+    'ipv4 destination mask': (13, 1, 'ipv4 destination mask'),
+    'transport tcp flags': (6, 1, 'tcp flags'),
     'interface input': (10, 4, 'interface input snmp'),
     'interface output': (14, 4, 'interface output snmp'),
     'flow direction': (61, 1, 'flow direction'),
-    'flow sampler': (48, 1, 'flow sampler'),
+    'flow sampler': (48, 4, 'flow sampler'),  # 4 bytes: netflow-original is 53 bytes
     'counter bytes': (1, 4, 'counter bytes'),
     'counter bytes long': (1, 8, 'counter bytes long'),
     'counter packets': (2, 4, 'counter packets'),
     'counter packets long': (2, 8, 'counter packets long'),
     'timestamp sys-uptime first': (22, 4, 'timestamp sys-uptime first'),
     'timestamp sys-uptime last': (21, 4, 'timestamp sys-uptime last'),
-    'ipv4 source address': (8, 4, 'ipv4 source address'),
-    'ipv4 destination address': (12, 4, 'ipv4 destination address'),
-    'ipv6 source address': (27, 16, 'ipv6 source address'),
-    'ipv6 destination address': (28, 16, 'ipv6 destination address'),
-    'transport source-port': (7, 2, 'transport source-port'),
-    'transport destination-port': (11, 2, 'transport destination-port'),
-    'ipv4 protocol': (4, 1, 'ip protocol'),
-    'ipv6 protocol': (4, 1, 'ip protocol'),
-    'ipv4 tos': (5, 1, 'ip tos'),
-    'ipv4 source mask': (9, 1, 'ipv4 source mask'),
-    'ipv4 destination mask': (13, 1, 'ipv4 destination mask'),
-    'transport tcp flags': (6, 1, 'tcp flags'),
 }
+_ORDER = dict((keyword, i) for i, keyword in enumerate(FIELDS))
+
+
+def ios_order(fields):
+    """Fields as IOS lists them: match before collect, each in FIELDS order."""
+    return sorted(fields, key=lambda f: (not f.startswith('match '), _ORDER[f.split(' ', 1)[1]]))
+
 
 PREDEFINED = {
+    'netflow-original': ('Traditional IPv4 input NetFlow with origin ASs', [
+        'match ipv4 tos', 'match ipv4 protocol', 'match ipv4 source address', 'match ipv4 destination address',
+        'match transport source-port', 'match transport destination-port', 'match interface input',
+        'match flow sampler', 'collect routing source as', 'collect routing destination as',
+        'collect routing next-hop address ipv4', 'collect ipv4 source mask', 'collect ipv4 destination mask',
+        'collect transport tcp flags', 'collect interface output', 'collect counter bytes',
+        'collect counter packets', 'collect timestamp sys-uptime first', 'collect timestamp sys-uptime last']),
     'netflow ipv4 as': ('AS aggregation schemes', [
         'match routing source as', 'match routing destination as', 'match interface input',
         'match interface output', 'match flow direction', 'collect counter bytes', 'collect counter packets',
@@ -59,6 +75,24 @@ INTERFACE_ABBREV = (('GigabitEthernet', ('gi', 'gig', 'giga', 'gigabitethernet')
 
 INVALID = "% Invalid input detected at '^' marker."
 DEFAULT_TIMEOUTS = {'active': 1800, 'inactive': 15, 'update': 1800}
+# Ranges of the Cisco-IOS-XE-flow YANG model (field notes section 6)
+RANGES = {'entries': (16, 2000000), 'template': (1, 86400), 'timeout': (1, 604800), 'port': (1, 65535)}
+PROTOCOLS = ('netflow-v5', 'netflow-v9', 'ipfix')
+INJECTED = '% Twin fault injection: command refused'
+
+
+def _in_range(word, kind):
+    low, high = RANGES[kind]
+    return word.isdigit() and low <= int(word) <= high
+
+
+def _address(word):
+    import ipaddress
+    try:
+        ipaddress.ip_address(word)
+        return True
+    except ValueError:
+        return False
 
 
 class CliError(Exception):
@@ -105,6 +139,12 @@ class RouterState:
         self.attachments = {}  # ifname -> [(family, monitor, direction)]
         self.generation = 0    # bumps on every configuration change (the exporter flushes its caches)
         self.saved = 0         # how often write memory ran
+        # Test switches (docs/flow.md, twin section). record_lock: when a record's fields may not change,
+        # 'attached' = while a monitor using it is attached to an interface, 'referenced' = while any monitor
+        # names it (the real condition is not documented). refuse_at: the n-th configuration line from now
+        # (1-based, 'exit'/'end' not counted) is refused once, with INJECTED.
+        self.record_lock = 'attached'
+        self.refuse_at = None
 
     # ------------------------------------------------------------ lookups
     def record_fields(self, name):
@@ -118,12 +158,23 @@ class RouterState:
         return any(att[1] == monitor for atts in self.attachments.values() for att in atts)
 
     def record_in_use(self, record):
-        return any(m['record'] == record and self.monitor_attached(name) for name, m in self.monitors.items())
+        return any(m['record'] == record and (self.record_lock == 'referenced' or self.monitor_attached(name))
+                   for name, m in self.monitors.items())
+
+    def inject(self, line):
+        """Count one configuration line against the refusal switch; True when this one is to be refused."""
+        if self.refuse_at is None or line.split()[0] in ('exit', 'end'):
+            return False
+        self.refuse_at -= 1
+        if self.refuse_at > 0:
+            return False
+        self.refuse_at = None
+        return True
 
     def layout(self, record):
         out = []
         offset = 0
-        for line in self.record_fields(record) or []:
+        for line in ios_order(self.record_fields(record) or []):
             keyword = line.split(' ', 1)[1]
             ftype, size, shown = FIELDS[keyword]
             out.append((shown, ftype, offset, size, keyword))
@@ -152,9 +203,7 @@ class RouterState:
             out.append('flow record %s' % name)
             if rec['description']:
                 out.append(' description %s' % rec['description'])
-            # IOS lists match fields before collect fields
-            out += [' ' + f for f in rec['fields'] if f.startswith('match ')]
-            out += [' ' + f for f in rec['fields'] if f.startswith('collect ')]
+            out += [' ' + f for f in ios_order(rec['fields'])]
             out.append('!')
         for name in sorted(self.exporters):
             exp = self.exporters[name]
@@ -162,13 +211,13 @@ class RouterState:
             if exp['description']:
                 out.append(' description %s' % exp['description'])
             if exp['destination']:
-                out.append(' destination %s' % exp['destination'])
+                out.append(' destination %s%s' % (exp['destination'], ' vrf %s' % exp['vrf'] if exp['vrf'] else ''))
             if exp['source']:
                 out.append(' source %s' % exp['source'])
             if exp['port'] is not None:
                 out.append(' transport udp %d' % exp['port'])
-            if exp['protocol'] == 'ipfix':
-                out.append(' export-protocol ipfix')
+            if exp['protocol'] != 'netflow-v9':
+                out.append(' export-protocol %s' % exp['protocol'])
             if exp['template_timeout'] != 600:
                 out.append(' template data timeout %d' % exp['template_timeout'])
             out.append('!')
@@ -228,7 +277,7 @@ class RouterState:
                     '  No. of users:       %d' % users,
                     '  Total field space:  %d bytes' % size,
                     '  Fields:']
-            out += ['    %s' % f for f in self.record_fields(rname)]
+            out += ['    %s' % f for f in ios_order(self.record_fields(rname))]
             out.append('')
         return out
 
@@ -276,7 +325,7 @@ class RouterState:
                     '    Size:                 %d entries' % (mon['entries'] or 10000),
                     '    Inactive Timeout:     %d secs' % mon['timeouts']['inactive'],
                     '    Active Timeout:       %d secs' % mon['timeouts']['active'],
-                    '    Update Timeout:       %d secs' % mon['timeouts']['update'],
+                    # a normal cache prints no Update Timeout line (only permanent caches use it)
                     '']
         return out
 
@@ -319,17 +368,20 @@ class RouterState:
             words = words[1:]
         if words and words[0] == 'description':
             exp['description'] = None if negate else ' '.join(words[1:])
-        elif words and words[0] == 'destination' and (negate or len(words) == 2):
+        elif words and words[0] == 'destination' and (negate or len(words) in (2, 4)):
+            if not negate and (not _address(words[1]) or (len(words) == 4 and words[2] != 'vrf')):
+                raise CliError(INVALID, 1 if not _address(words[1]) else 2)
             exp['destination'] = None if negate else words[1]
+            exp['vrf'] = words[3] if not negate and len(words) == 4 else None
         elif words and words[0] == 'source' and (negate or len(words) == 2):
             if not negate and not canonical_interface(words[1]):
                 raise CliError(INVALID, 1)
             exp['source'] = None if negate else canonical_interface(words[1])
-        elif words[:2] == ['transport', 'udp'] and (negate or (len(words) == 3 and words[2].isdigit())):
+        elif words[:2] == ['transport', 'udp'] and (negate or (len(words) == 3 and _in_range(words[2], 'port'))):
             exp['port'] = None if negate else int(words[2])
-        elif words[:1] == ['export-protocol'] and (negate or (len(words) == 2 and words[1] in ('netflow-v9', 'ipfix', 'netflow-v5'))):
+        elif words[:1] == ['export-protocol'] and (negate or (len(words) == 2 and words[1] in PROTOCOLS)):
             exp['protocol'] = 'netflow-v9' if negate else words[1]
-        elif words[:3] == ['template', 'data', 'timeout'] and (negate or (len(words) == 4 and words[3].isdigit())):
+        elif words[:3] == ['template', 'data', 'timeout'] and (negate or (len(words) == 4 and _in_range(words[3], 'template'))):
             exp['template_timeout'] = 600 if negate else int(words[3])
         else:
             raise CliError(INVALID, min(len(words), 1) + (1 if negate else 0) - 1 if words else 0)
@@ -368,14 +420,14 @@ class RouterState:
         elif words[:2] == ['cache', 'timeout'] and len(words) >= 3 and words[2] in DEFAULT_TIMEOUTS:
             if negate:
                 mon['timeouts'][words[2]] = DEFAULT_TIMEOUTS[words[2]]
-            elif len(words) == 4 and words[3].isdigit() and 1 <= int(words[3]) <= 604800:
+            elif len(words) == 4 and _in_range(words[3], 'timeout'):
                 mon['timeouts'][words[2]] = int(words[3])
             else:
                 raise CliError(INVALID, 3 + shift)
         elif words[:2] == ['cache', 'entries']:
             if negate:
                 mon['entries'] = None
-            elif len(words) == 3 and words[2].isdigit():
+            elif len(words) == 3 and _in_range(words[2], 'entries'):
                 mon['entries'] = int(words[2])
             else:
                 raise CliError(INVALID, 2 + shift)
@@ -417,7 +469,8 @@ class RouterState:
         self.records.setdefault(name, {'description': None, 'fields': []})
 
     def new_exporter(self, name):
-        self.exporters.setdefault(name, {'description': None, 'destination': None, 'source': None, 'port': None,
+        self.exporters.setdefault(name, {'description': None, 'destination': None, 'vrf': None, 'source': None,
+                                         'port': None,
                                          'protocol': 'netflow-v9', 'template_timeout': 600})
 
     def new_monitor(self, name):

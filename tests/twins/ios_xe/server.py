@@ -127,6 +127,8 @@ def main(argv=None):
     parser.add_argument('--step', type=int, default=10, help='simulated seconds per simulation step')
     parser.add_argument('--origin', type=int, help='unix time of simulated second 0 (default: now, floored to 1800 s)')
     parser.add_argument('--lifetime', type=float, default=900.0)
+    parser.add_argument('--record-lock', choices=['attached', 'referenced'], default='attached',
+                        help='when a record may not change: its monitor is attached, or any monitor references it')
     parser.add_argument('--parent-pid', type=int)
     parser.add_argument('--pid-file', help='written at start, removed at exit (for cleanup by pid, never by name)')
     args = parser.parse_args(argv)
@@ -137,6 +139,7 @@ def main(argv=None):
         with open(args.pid_file, 'w') as handle:
             handle.write('%d\n' % os.getpid())
     state = RouterState(args.hostname)
+    state.record_lock = args.record_lock
     if args.startup_config:
         load_config(state, args.startup_config)
     stop = threading.Event()

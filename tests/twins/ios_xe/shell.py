@@ -2,7 +2,7 @@
 
 import re
 
-from .cli import INTERFACES, INVALID, CliError, canonical_interface
+from .cli import INJECTED, INTERFACES, INVALID, CliError, canonical_interface
 
 MODE_PROMPTS = {
     'exec': '>', 'enable': '#', 'config': '(config)#', 'record': '(config-flow-record)#',
@@ -101,6 +101,8 @@ class Session:
         words = line.split()
         if self.mode in ('exec', 'enable'):
             return self._exec(line, words)
+        if not self.lenient and self.state.inject(line):
+            return INJECTED + ' (%s)\n' % line
         if words[0] == 'end':
             self.mode, self.context = 'enable', None
             return ''
@@ -138,6 +140,8 @@ class Session:
             return self._show(line, words[1:])
         if self.mode != 'enable':
             raise CliError(INVALID, 0)
+        if cmd == 'twin-test':
+            return self._switch(words[1:])
         if _abbrev(cmd, 'configure') and (len(words) == 1 or _abbrev(words[1], 'terminal')):
             self.mode = 'config'
             return 'Enter configuration commands, one per line.  End with CNTL/Z.\n'
@@ -147,6 +151,20 @@ class Session:
             self.awaiting = 'copy-destination'
             return ''
         raise CliError(INVALID, 0)
+
+    def _switch(self, args):
+        """Test-only exec command (no router has it): ``twin-test record-lock attached|referenced``,
+        ``twin-test refuse-config N`` (refuse the N-th configuration line from now, once), ``twin-test clear``."""
+        if args[:1] == ['record-lock'] and args[1:] in (['attached'], ['referenced']):
+            self.state.record_lock = args[1]
+        elif args[:1] == ['refuse-config'] and len(args) == 2 and args[1].isdigit() and int(args[1]) > 0:
+            self.state.refuse_at = int(args[1])
+        elif args == ['clear']:
+            self.state.refuse_at = None
+            self.state.record_lock = 'attached'
+        else:
+            raise CliError(INVALID, 1)
+        return ''
 
     def _show(self, line, args):
         st = self.state

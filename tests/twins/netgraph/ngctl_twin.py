@@ -11,10 +11,17 @@ learning only on link hooks, flooding in ng_bridge_send_ctx, control messages), 
 (config/stats field names), ng_parse.c (struct text form; default-valued fields are omitted),
 usr.sbin/ngctl/{list,show,msg,main}.c (output formats, -f handling).
 
-Twin-only commands (not in FreeBSD): ``twin-iface NAME`` adds an Ethernet interface (an
-ng_ether node); ``twin-frame IFNAME SRCMAC DSTMAC`` injects a frame sent by the host behind
+Twin-only commands (not in FreeBSD): ``twin-iface NAME`` adds an Ethernet interface (with an
+ng_ether node once ng_ether is loaded); ``twin-frame IFNAME SRCMAC DSTMAC`` injects a frame sent by the host behind
 IFNAME and prints the interfaces that receive it; ``twin-tick SECONDS`` advances the bridge timers.
-$NGCTL_TWIN_IFACES (comma separated) seeds interfaces when the state file is created.
+$NGCTL_TWIN_IFACES (comma separated) seeds interfaces when the state file is created;
+$NGCTL_TWIN_KLDS (comma separated) names kernel modules loaded at that time (ng_ether: not by default,
+as on a stock FreeBSD).  The kernel side (sysctl, kldload, kldstat) is in kernel_twin.py.
+
+Control replies are limited like ng_socket.c: a reply that does not fit the ngctl socket's receive
+buffer (net.graph.recvspace, and per the field notes capped by net.graph.maxdgram; 20 KiB each by
+default) is dropped and ngctl reports ENOBUFS.  Reply sizes are the kernel's struct sizes (below).
+Exit codes as usr.sbin/ngctl/main.c: 0, EX_USAGE 64 on bad usage, EX_OSERR 71 on a failed command.
 """
 
 import errno
@@ -25,6 +32,20 @@ import sys
 
 NG_HOOKSIZ = 32
 NG_NODESIZ = 32
+NG_TYPESIZ = 32
+# sys/netgraph/ng_message.h: struct nodeinfo = name[NG_NODESIZ] + type[NG_TYPESIZ] + ng_ID_t id + u_int32_t hooks;
+# struct linkinfo = ourhook[NG_HOOKSIZ] + peerhook[NG_HOOKSIZ] + struct nodeinfo;
+# struct ng_mesg header = 4 x u_char/u_int16_t padding word + 5 x u_int32_t + cmdstr[NG_CMDSIZ 32].
+NODEINFO_SIZE = NG_NODESIZ + NG_TYPESIZ + 4 + 4
+LINKINFO_SIZE = 2 * NG_HOOKSIZ + NODEINFO_SIZE
+NG_MESG_HEADER = 4 + 5 * 4 + 32
+# ng_socket.c delivers a reply with sbappendaddr(): the sender's struct sockaddr_ng (16 bytes) counts too.
+SOCKADDR_NG = 16
+EX_USAGE = 64   # sysexits.h, ngctl main.c: CMDRTN_USAGE
+EX_OSERR = 71   # sysexits.h, ngctl main.c: CMDRTN_ERROR
+# sys/netgraph/ng_socket.c: ngpdg_sendspace (net.graph.maxdgram) and ngpdg_recvspace (net.graph.recvspace).
+DEFAULT_SYSCTLS = {'net.graph.maxdgram': 20480, 'net.graph.recvspace': 20480,
+                   'net.link.ether.inet.max_age': 1200, 'kern.ipc.maxsockbuf': 2097152}
 BRIDGE_DEFAULT_CONF = {'debugLevel': 1, 'loopTimeout': 60, 'maxStaleness': 900, 'minStableAge': 1}
 BRIDGE_CONF_FIELDS = ('debugLevel', 'loopTimeout', 'maxStaleness', 'minStableAge')
 BRIDGE_CMDS = {'setconfig': 1, 'getconfig': 2, 'reset': 3, 'getstats': 4, 'clrstats': 5,
@@ -55,11 +76,15 @@ class Graph:
             with open(path) as handle:
                 self.state = json.load(handle)
         else:
-            self.state = {'next_id': 1, 'nodes': {}}
-            for ifname in filter(None, os.environ.get('NGCTL_TWIN_IFACES', '').split(',')):
-                self.add_ether(ifname.strip())
+            self.state = {'next_id': 1, 'nodes': {}, 'interfaces': [], 'modules': [],
+                          'sysctl': dict(DEFAULT_SYSCTLS)}
         self.nodes = self.state['nodes']
         self.by_name = dict((n['name'], nid) for nid, n in self.nodes.items() if n['name'])
+        if not os.path.exists(path):
+            for module in filter(None, os.environ.get('NGCTL_TWIN_KLDS', '').split(',')):
+                self.kldload(module.strip())
+            for ifname in filter(None, os.environ.get('NGCTL_TWIN_IFACES', '').split(',')):
+                self.add_interface(ifname.strip())
 
     def save(self):
         tmp = self.path + '.tmp'
@@ -75,13 +100,41 @@ class Graph:
         self.state['nodes'][str(nid)] = {'id': nid, 'name': None, 'type': ntype, 'hooks': {}, 'priv': priv}
         return str(nid)
 
+    # -- kernel: interfaces and modules ----------------------------------------
+    def add_interface(self, ifname):
+        if ifname in self.state['interfaces']:
+            return
+        self.state['interfaces'].append(ifname)
+        if 'ng_ether' in self.state['modules']:
+            self.add_ether(ifname)
+
+    def kldload(self, module):
+        """ng_ether's MOD_LOAD attaches a node to every existing interface (ng_ether.c ng_ether_mod_event)."""
+        if module in self.state['modules']:
+            return False
+        self.state['modules'].append(module)
+        if module == 'ng_ether':
+            for ifname in self.state['interfaces']:
+                self.add_ether(ifname)
+        return True
+
     def add_ether(self, ifname):
         nid = self.new_node('ether', {'ifname': ifname, 'promisc': 0, 'autosrc': 1})
-        name = re.sub(r'[.:\[\]]', '_', ifname)
-        self.state['nodes'][nid]['name'] = name
-        if hasattr(self, 'by_name'):
+        # ng_ether.c ng_ether_sanitize_ifname(): only '.' and ':' become '_'; a name netgraph still refuses
+        # (with '[' or ']') leaves the node unnamed (ng_name_node fails).
+        name = re.sub(r'[.:]', '_', ifname)
+        if not re.search(r'[\[\]]', name):
+            self.state['nodes'][nid]['name'] = name
             self.by_name[name] = nid
         return nid
+
+    def reply_limit(self):
+        return min(self.state['sysctl']['net.graph.recvspace'], self.state['sysctl']['net.graph.maxdgram'])
+
+    def check_reply(self, payload):
+        """ng_socket.c ngs_rcvmsg(): sbappendaddr() fails when the reply does not fit: ENOBUFS."""
+        if SOCKADDR_NG + NG_MESG_HEADER + payload > self.reply_limit():
+            fail(errno.ENOBUFS)
 
     def new_eiface(self):
         used = set(n['priv']['unit'] for n in self.nodes.values() if n['type'] == 'eiface')
@@ -352,21 +405,21 @@ class Ngctl:
             del self.graph.nodes[self.sock]
 
     def run(self, argv):
-        """Returns 0 on success, 1 on error (CMDRTN_ERROR)."""
+        """Returns 0, EX_OSERR (CMDRTN_ERROR) or EX_USAGE (CMDRTN_USAGE), as ngctl main.c maps them."""
         if not argv:
             return 0
         handler = getattr(self, 'cmd_' + argv[0].replace('-', '_'), None)
         if handler is None:
             self.err.write('ngctl: "%s": unknown command\n' % argv[0])
-            return 1
+            return EX_OSERR
         try:
             return handler(argv[1:])
         except NgError as exc:
             self.err.write('ngctl: send msg: %s\n' % exc)
-            return 1
+            return EX_OSERR
         except UsageError as exc:
             self.err.write('ngctl: usage: %s\n' % exc)
-            return 1
+            return EX_USAGE
 
     def cmd_mkpeer(self, args):
         if len(args) == 3:
@@ -438,6 +491,8 @@ class Ngctl:
         named = '-n' in args
         hooks = '-l' in args
         nodes = [n for n in self.graph.nodes.values() if n['name'] or not named]
+        # NGM_LISTNODES / NGM_LISTNAMES reply: struct namelist = u_int32_t numnames + N x struct nodeinfo.
+        self.graph.check_reply(4 + len(nodes) * NODEINFO_SIZE)
         self.out.write('There are %d total %snodes:\n' % (len(nodes), 'named ' if named else ''))
         for node in nodes:
             if hooks:
@@ -459,6 +514,9 @@ class Ngctl:
 
     def _show(self, node, with_hooks):
         fmt = '  %-15s %-15s %-12s %-15s %-15s\n'
+        # NGM_LISTHOOKS reply: struct hooklist = struct nodeinfo + N x struct linkinfo (~136 bytes a hook);
+        # show -n sends NGM_NODEINFO: one struct nodeinfo.
+        self.graph.check_reply(NODEINFO_SIZE + (len(node['hooks']) * LINKINFO_SIZE if with_hooks else 0))
         self.out.write(self._header(node))
         if with_hooks and node['hooks']:
             self.out.write(fmt % ('Local hook', 'Peer name', 'Peer type', 'Peer ID', 'Peer hook'))
@@ -549,8 +607,7 @@ class Ngctl:
 
     def cmd_twin_iface(self, args):
         for name in args:
-            if name not in self.graph.by_name:
-                self.graph.add_ether(name)
+            self.graph.add_interface(name)
         return 0
 
     def cmd_twin_frame(self, args):
@@ -586,7 +643,7 @@ def main(argv):
             args.pop(0)
         else:
             sys.stderr.write('usage: ngctl [-d] [-f file] [-n name] [command ...]\n')
-            return 64
+            return EX_USAGE
     graph = Graph(state)
     ngctl = Ngctl(graph, sys.stdout, sys.stderr)
     rc = 0
@@ -596,15 +653,15 @@ def main(argv):
             for number, line in enumerate(handle, 1):
                 if line.startswith('#'):
                     continue
-                if ngctl.run(line.split()) != 0:
+                rc = ngctl.run(line.split())
+                if rc != 0:
                     sys.stderr.write('ngctl: line %d: error in file\n' % number)
-                    rc = 1
                     break
         elif args:
             rc = ngctl.run(args)
         else:
             sys.stderr.write('ngctl (twin): interactive mode is not modelled\n')
-            rc = 64
+            rc = EX_USAGE
     finally:
         ngctl.close()
         graph.save()

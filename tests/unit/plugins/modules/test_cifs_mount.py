@@ -95,6 +95,20 @@ def test_password_in_options_fails_before_any_change(lab, capsys):
     assert lab['calls'] == [] and lab['fstab'].read_text() == ''
 
 
+@pytest.mark.parametrize('field, value, message', [
+    ('server', 'fs1,password=x', "server 'fs1...' contains ',' '=': it must be a host name, an IPv4 or an IPv6 "
+                                 "address (no brackets)"),
+    ('share', 'data,uid=0', "share 'data...' contains ',' '=': share names must not contain \" / \\ [ ] : | < > "
+                            "+ = ; , * ?, whitespace or control characters"),
+])
+def test_option_smuggled_into_server_or_share_fails_before_any_change(lab, capsys, field, value, message):
+    lab['fstab'].write_text('')
+    result = run(args(lab, **{field: value}), capsys)
+    assert result['failed'] is True
+    assert result['msg'] == 'invalid CIFS mount declaration, nothing changed: /mnt/lab: ' + message
+    assert lab['calls'] == [] and lab['fstab'].read_text() == ''
+
+
 def test_world_readable_credentials_file_is_refused(lab, capsys):
     os.chmod(lab['credentials'], 0o644)
     lab['fstab'].write_text('')

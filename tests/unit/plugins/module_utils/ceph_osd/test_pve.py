@@ -50,7 +50,8 @@ def test_standalone_node_needs_expect_cluster_false(healthy):
     healthy['cluster_status'] = load('cluster_status_standalone.json')
     checks, _facts = pve.evaluate(healthy, NODE)
     assert problems(checks) == {
-        'cluster_quorum': '/cluster/status has no cluster entry: cephnode1 is not part of a cluster'}
+        'cluster_quorum': '/cluster/status has no cluster entry: cephnode1 is a standalone node; set '
+                          'expect_cluster: false if it is meant to be one'}
     checks, _facts = pve.evaluate(healthy, NODE, expect_cluster=False)
     assert checks.failed == []
 

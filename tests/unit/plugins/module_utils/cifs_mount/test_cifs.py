@@ -167,6 +167,59 @@ def test_invalid_spec_exact_error(overrides, message):
     assert declaration.validate_spec(spec(**overrides)) == [message]
 
 
+SHARE_RULE = 'share names must not contain " / \\ [ ] : | < > + = ; , * ?, whitespace or control characters'
+
+
+@pytest.mark.parametrize('server', ['files.example.net', 'fs1', 'FS_1', 'fs1.example.net.', '10.0.0.1',
+                                   '2001:db8::10', 'fe80::1%eth0'])
+def test_servers_that_are_host_names_or_addresses_pass(server):
+    assert declaration.validate_spec(spec(server=server)) == []
+
+
+@pytest.mark.parametrize('server, message', [
+    # issue 16: a comma smuggles mount options (here a password) into the fstab line; the value after the
+    # first bad character is not echoed
+    ('fs1,password=x', "/mnt/lab: server 'fs1...' contains ',' '=': it must be a host name, an IPv4 or an IPv6 "
+                       "address (no brackets)"),
+    ('fs1;uid=0', "/mnt/lab: server 'fs1...' contains ';' '=': it must be a host name, an IPv4 or an IPv6 "
+                  "address (no brackets)"),
+    ('[2001:db8::10]', "/mnt/lab: server '...' contains '[' ':' ']': it must be a host name, an IPv4 or an IPv6 "
+                       "address (no brackets)"),
+    ('fs1\x00', "/mnt/lab: server 'fs1...' contains '\\x00': it must be a host name, an IPv4 or an IPv6 "
+                "address (no brackets)"),
+    ('10.0.0.256', "/mnt/lab: server '10.0.0.256' is not a host name, an IPv4 or an IPv6 address"),
+    ('-fs1', "/mnt/lab: server '-fs1' is not a host name, an IPv4 or an IPv6 address"),
+    ('fs1..example', "/mnt/lab: server 'fs1..example' is not a host name, an IPv4 or an IPv6 address"),
+    ('a' * 64, "/mnt/lab: server '%s' is not a host name, an IPv4 or an IPv6 address" % ('a' * 64)),
+])
+def test_server_that_is_no_host_name_or_address_is_refused(server, message):
+    errors = declaration.validate_spec(spec(server=server))
+    assert errors == [message]
+    assert 'password=x' not in errors[0]
+
+
+@pytest.mark.parametrize('share, shown, bad', [
+    ('data,uid=0', 'data', "',' '='"),
+    ('my share', 'my', "' '"),
+    ('data\tx', 'data', "'\\t'"),
+    ('a"b', 'a', "'\"'"),
+    ('c:x', 'c', "':'"),
+    ('x[1]', 'x', "'[' ']'"),
+    ('a|b<c>d+e', 'a', "'|' '<' '>' '+'"),
+    ('a;b', 'a', "';'"),
+    ('w*?', 'w', "'*' '?'"),
+    ('del\x7f', 'del', "'\\x7f'"),
+])
+def test_share_with_characters_no_share_name_may_hold_is_refused(share, shown, bad):
+    assert declaration.validate_spec(spec(share=share)) == [
+        "/mnt/lab: share '%s...' contains %s: %s" % (shown, bad, SHARE_RULE)]
+
+
+@pytest.mark.parametrize('share', ['labshare', 'Data$', 'team-files_2', 'ÄÖÜ'])
+def test_ordinary_share_names_pass(share):
+    assert declaration.validate_spec(spec(share=share)) == []
+
+
 @pytest.mark.parametrize('option', ['password=Hunter2-secret', 'pass=Hunter2-secret', 'PASSWORD2=Hunter2-secret'])
 def test_password_in_extra_options_is_refused_without_echoing_it(option):
     errors = declaration.validate_spec(spec(extra_options=['nobrl', option]))

@@ -33,14 +33,15 @@ def test_field_to_fixed_is_minimal_and_ordered():
     lines = d.plan(current, fixed_desired(), purge=True)
     assert lines == [
         'interface GigabitEthernet1', 'no ip flow monitor asn input', 'no ipv6 flow monitor as input', 'exit',
-        'flow exporter backup', 'destination 192.0.2.11', 'transport udp 9996', 'exit',
-        'flow exporter nfcapd', 'source Loopback0', 'exit',
+        'flow monitor asn', 'no record', 'exit',
+        'flow exporter backup', 'destination 192.0.2.11', 'transport udp 9996', 'template data timeout 60', 'exit',
+        'flow exporter nfcapd', 'source Loopback0', 'template data timeout 60', 'exit',
         'flow record asn', 'description AS aggregation, 64-bit counters, 4-octet AS',
         'match routing source as 4-octet', 'match routing destination as 4-octet', 'collect counter bytes long',
         'collect counter packets long', 'collect timestamp sys-uptime first', 'collect timestamp sys-uptime last',
         'exit',
         'flow monitor asn', 'exporter backup', 'cache timeout active 100', 'cache timeout update 150',
-        'no record', 'record asn', 'exit',
+        'record asn', 'exit',
         'interface GigabitEthernet1', 'ip flow monitor asn input', 'ip flow monitor asn output', 'exit']
     after = d.expected_after(current, fixed_desired(), purge=True)
     assert m.render(after) == m.render(running('fixed_running_section_flow.txt'))

@@ -86,7 +86,7 @@ def test_undefined_record_and_exporter():
     problems = m.lint(model(monitors=[{'name': 'asn', 'record': 'nope', 'exporters': ['gone']}]))
     assert problems == [
         "monitor 'asn': record 'nope' is neither defined in records nor a predefined record "
-        "(netflow ipv4 as, netflow ipv4 as peer)",
+        "(netflow ipv4 as, netflow ipv4 as peer, netflow-original)",
         "monitor 'asn': exporter 'gone' is not defined in exporters"]
 
 
