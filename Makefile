@@ -77,6 +77,7 @@ test:
 	stage bridges-testbed $(BIN)/pytest -q -p no:cacheprovider -m bridges tests/integration/bridges
 	stage flow-twin $(BIN)/pytest -q -p no:cacheprovider -m flow_twin tests/integration/flow
 	stage pve-twin $(BIN)/pytest -q -p no:cacheprovider tests/integration/pve
+	stage report $(BIN)/pytest -q -p no:cacheprovider tests/integration/report
 	stage awx-definitions $(BIN)/pytest -q -p no:cacheprovider tests/awx/test_awx_definitions.py tests/awx/test_ee.py
 	stage awx-runner $(BIN)/pytest -q -p no:cacheprovider tests/awx/test_job_templates_runner.py
 	stage docs $(MAKE) --no-print-directory docs

@@ -22,7 +22,7 @@ description:
     back to verify it and saves it with C(write memory).
   - Monitors that reference a record being changed are detached and release the record first, so the push
     holds whether IOS-XE refuses record changes while a monitor is attached or while one merely references it.
-  - The push is transactional: when the router refuses any command part-way, the module restores the flow
+  - The push is transactional; when the router refuses any command part-way, the module restores the flow
     configuration read before the push, checks it, and fails with the router's message.
   - "Runs on the controller (C(delegate_to: localhost)); it opens its own SSH session to the router."
 version_added: "0.1.0"

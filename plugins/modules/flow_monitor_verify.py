@@ -28,6 +28,14 @@ options:
   interfaces:
     description: Attachments that must exist, in the shape of M(isplab.infra.flow_monitor)'s O(interfaces).
   collector_interval: {description: Collector rotation interval in seconds., type: int, default: 300}
+  accept_unchecked:
+    description:
+      - Names (shell patterns) of checks the router's output does not allow, which may pass unchecked.
+      - A check the verifier cannot make (for example C(monitor asn update timeout) - IOS-XE prints no
+        C(Update Timeout) line for a normal cache) is reported with C(unchecked) and fails unless listed here.
+    type: list
+    elements: str
+    default: []
 extends_documentation_fragment:
   - isplab.infra.attributes.verifier
   - isplab.infra.ios_connection
@@ -70,6 +78,8 @@ commands:
   elements: str
 '''
 
+import fnmatch
+
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.isplab.infra.plugins.module_utils.common.checks import CheckList
@@ -89,7 +99,13 @@ def attachments_of(interfaces):
              'direction': m.get('direction') or 'input'} for intf in interfaces for m in intf.get('monitors') or []]
 
 
-def evaluate(checks, outputs, monitors, attachments, interval):
+def cannot_check(checks, name, reason, accepted):
+    """A check the output does not allow: fails unless its name matches one of ``accepted``."""
+    ok = any(fnmatch.fnmatchcase(name, pattern) for pattern in accepted)
+    checks.expect(name, ok, 'cannot check: %s (accept it with accept_unchecked)' % reason, unchecked=True)
+
+
+def evaluate(checks, outputs, monitors, attachments, interval, accepted=()):
     """All checks from the four show outputs (pure, so unit tests feed captured text)."""
     templates = parse_show_flow_exporter_templates(outputs['templates'])
     monitor_info = parse_show_flow_monitor(outputs['monitor'])
@@ -107,7 +123,11 @@ def evaluate(checks, outputs, monitors, attachments, interval):
         cache = info['cache']
         for key, label in (('active_timeout', 'active'), ('update_timeout', 'update')):
             value = cache.get(key)
-            if value is not None:
+            if value is None:
+                cannot_check(checks, 'monitor %s %s timeout' % (name, label),
+                             'show flow monitor prints no %s timeout for monitor %s (cache type %s)'
+                             % (label, name, cache.get('type', 'unknown')), accepted)
+            else:
                 checks.expect('monitor %s %s timeout' % (name, label), value < interval,
                               '%s timeout %d s is not below the collector interval of %d s: sums land in a later '
                               'file as spikes' % (label, value, interval), timeout=value)
@@ -128,7 +148,10 @@ def evaluate(checks, outputs, monitors, attachments, interval):
                                   '%s: %s is %d bytes; 4-byte ASNs arrive as 23456: use 4-octet'
                                   % (where, AS_TYPES[field['type']], field['size']), size=field['size'])
             record = records.get(template['record'])
-            if record is not None and record['field_space'] is not None:
+            if record is None or record['field_space'] is None:
+                cannot_check(checks, '%s layout' % where, 'show flow record has no field space for record %s'
+                             % template['record'], accepted)
+            else:
                 layout = sum(f['size'] for f in template['fields'])
                 checks.expect('%s layout' % where, layout == record['field_space'],
                               '%s: template fields add up to %d bytes but the record has %d'
@@ -148,6 +171,7 @@ def main():
         interfaces=ATTACHMENT_ARGS,
         collector_interval=dict(type='int', default=300),
         fail_on_error=dict(type='bool', default=True),
+        accept_unchecked=dict(type='list', elements='str', default=[]),
     )
     module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
     if not HAS_NETMIKO:
@@ -165,7 +189,7 @@ def main():
         session.close()
     checks = CheckList()
     templates = evaluate(checks, outputs, module.params['monitors'], attachments_of(module.params['interfaces']),
-                         module.params['collector_interval'])
+                         module.params['collector_interval'], module.params['accept_unchecked'])
     checks.exit(module, fail_on_error=module.params['fail_on_error'], changed=False,
                 templates=templates, commands=session.commands)
 

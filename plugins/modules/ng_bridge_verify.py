@@ -11,16 +11,22 @@ DOCUMENTATION = r'''
 module: ng_bridge_verify
 short_description: Check a live ng_bridge against the port model
 description:
-  - Reads C(ngctl show) and C(msg getconfig) and reports the hooks, which hook came first, the mode
-    inferred from it, the config values and the MAC hold time versus ARP lifetime rule.
-  - The mode is inferred from the oldest connected hook (ngctl lists hooks newest first). If the true
-    first hook was disconnected since, the inference can be wrong; see docs/bridges.md.
+  - Reads C(ngctl show) and C(msg getconfig) and reports the hooks, the first hook, the mode, the config
+    values and the MAC hold time versus ARP lifetime rule.
+  - The mode comes from the record C(isplab.infra.ng_bridge) wrote in O(state_dir) when it built this node
+    (same node ID); without one it is inferred from the oldest connected hook, which is wrong once the
+    true first hook was disconnected (RV(mode_source) says which); see docs/bridges.md.
+  - A bridge whose C(ngctl show) reply does not fit C(net.graph.recvspace) fails the check C(bridge readable).
 version_added: 0.1.0
 author: isplab.infra contributors (@isplab)
 options:
   arp_max_age:
     description: ARP lifetime; read from sysctl when unset (FreeBSD default 1200 otherwise).
     type: int
+  state_dir:
+    description: Directory of the mode records written by C(isplab.infra.ng_bridge).
+    type: path
+    default: /var/db/isplab/ng_bridge
 extends_documentation_fragment:
   - isplab.infra.attributes.verifier
   - isplab.infra.l2_bridge.verifier
@@ -47,11 +53,15 @@ hooks:
   type: list
   elements: dict
 first_hook:
-  description: The oldest connected hook.
+  description: The first hook ever (recorded), else the oldest connected hook.
   returned: always
   type: str
 mode:
-  description: restrictive or classic (inferred), null when the bridge is missing.
+  description: restrictive or classic, null when the bridge is missing.
+  returned: always
+  type: str
+mode_source:
+  description: C(record) or C(oldest hook) (inferred).
   returned: always
   type: str
 config:
@@ -69,10 +79,12 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.isplab.infra.plugins.module_utils.common.checks import CheckList
 from ansible_collections.isplab.infra.plugins.module_utils.common.runner import CommandRunner
-from ansible_collections.isplab.infra.plugins.module_utils.l2_bridge.host import read_arp_max_age, read_graph
+from ansible_collections.isplab.infra.plugins.module_utils.l2_bridge.host import read_arp_max_age
 from ansible_collections.isplab.infra.plugins.module_utils.l2_bridge.model import (
     arp_rule, mode_name, verify_argument_spec)
-from ansible_collections.isplab.infra.plugins.module_utils.l2_bridge.netgraph import observed_mode, peer_of
+from ansible_collections.isplab.infra.plugins.module_utils.l2_bridge.netgraph import peer_of
+from ansible_collections.isplab.infra.plugins.module_utils.l2_bridge.netgraph_host import (
+    GraphUnreadable, bridge_mode, read_graph)
 
 
 def check_hooks(checks, ports, hooks):
@@ -102,20 +114,25 @@ def check_hold_time(module, runner, checks, config, facts):
 
 def main():
     module = AnsibleModule(
-        argument_spec=verify_argument_spec(arp_max_age=dict(type='int')),
+        argument_spec=verify_argument_spec(arp_max_age=dict(type='int'),
+                                           state_dir=dict(type='path', default='/var/db/isplab/ng_bridge')),
         supports_check_mode=True,
     )
     params = module.params
     runner = CommandRunner(module)
     checks = CheckList()
-    _existing, shown, config = read_graph(runner, params['name'])
-    facts = dict(commands=runner.commands, hooks=[], first_hook=None, mode=None, config=None)
+    facts = dict(commands=runner.commands, hooks=[], first_hook=None, mode=None, mode_source=None, config=None)
+    try:
+        _existing, shown, config = read_graph(runner, params['name'])
+    except GraphUnreadable as exc:
+        checks.expect('bridge readable', False, '%s: run isplab.infra.ng_bridge, which raises them' % exc)
+        checks.exit(module, fail_on_error=params['fail_on_error'], **facts)
     if not checks.expect('bridge exists', shown is not None, 'no netgraph node named %s' % params['name']) or \
             not checks.expect('node is a bridge', shown['type'] == 'bridge', 'node type is %s' % shown['type']):
         checks.exit(module, fail_on_error=params['fail_on_error'], **facts)
     hooks = list(reversed(shown['hooks']))
-    facts.update(hooks=hooks, first_hook=hooks[0]['hook'] if hooks else None, mode=observed_mode(shown['hooks']),
-                 config=config)
+    mode, source, first = bridge_mode(shown, params['state_dir'])
+    facts.update(hooks=hooks, first_hook=first, mode=mode, mode_source=source, config=config)
     wanted_mode = mode_name(params['restrictive'])
     checks.expect('mode', facts['mode'] == wanted_mode, 'mode is %s (first hook %s), wanted %s'
                   % (facts['mode'], facts['first_hook'], wanted_mode))

@@ -18,6 +18,11 @@ description:
     C(ceph_osds_up_in) and C(ceph_pgs_active_clean) (C(/nodes/{node}/ceph/status) or C(/cluster/ceph/status));
     C(ceph_host_osds_up_in) (every host's OSDs in C(/nodes/{node}/ceph/osd)); C(node_osd_count) (the OSDs the node
     should have); C(node_disks_present) and C(node_osds_on_disks) (C(/nodes/{node}/disks/list))."
+  - "The token needs C(Sys.Audit) on C(/) (C(Datastore.Audit) suffices for the Ceph answers): tokens are
+    privilege-separated by default, so give it an ACL, e.g. C(pveum acl modify / --tokens 'root@pam!verify'
+    --roles PVEAuditor --propagate 0), or let the C(ceph_osd) role do it (C(ceph_osd_api_token_enabled))."
+  - "An answer other than 200 fails the checks that read it, with the reason: 403 names the missing privilege
+    and path, 500 a node without Ceph or without an OSD tree, 595 a node the API node cannot reach."
   - Changes nothing.
 version_added: 0.1.0
 author: isplab.infra contributors (@isplab)
@@ -85,7 +90,7 @@ options:
   fail_on_error:
     description:
       - Fail the task when a check fails (the result always lists every check).
-      - An unreachable API, a TLS failure or a refused token is the failed check C(api_access).
+      - An unreachable API, a TLS failure or a refused token (401) is the failed check C(api_access).
     type: bool
     default: true
 extends_documentation_fragment:
@@ -129,7 +134,7 @@ msg:
   type: str
 pve:
   description: "What was read: C(cluster) (name, quorate, nodes), C(ceph) (health, OSD and PG counters),
-    C(node_osds), C(hosts), C(disks)."
+    C(node_osds), C(hosts), C(disks); only the parts whose answer came (200)."
   returned: when the API answered
   type: dict
 commands:

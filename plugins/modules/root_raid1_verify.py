@@ -16,7 +16,7 @@ description:
     no PV read from a raw member, mdadm.conf lists the array, the initramfs contains mdadm and the array,
     GRUB boot code on both disks, partition types as intended, the two ESPs with different FAT volume IDs and
     the /boot/efi line of fstab with C(nofail).
-  - A host without C(mdadm), C(pvs) or C(sgdisk) gets one failed check (C(tools_installed)) instead of an error.
+  - A host without C(mdadm), C(pvs) or C(sfdisk) gets one failed check (C(tools_installed)) instead of an error.
 version_added: 0.1.0
 author: isplab.infra contributors (@isplab)
 options:

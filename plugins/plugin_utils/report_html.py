@@ -20,7 +20,8 @@ from ansible_collections.isplab.infra.plugins.plugin_utils.report_svg import pic
 
 CSS = """body{font-family:sans-serif;max-width:80em;margin:2em auto;color:#222}
 h2{border-bottom:2px solid #ccc}table{border-collapse:collapse;margin:.5em 0}td,th{padding:.2em .8em;text-align:left;
-border-bottom:1px solid #ddd;vertical-align:top}.pass{background:#c8f7c5}.fail{background:#f7c5c5}
+border-bottom:1px solid #ddd;vertical-align:top}.verdict.pass,.summary.pass{background:#c8f7c5}
+.verdict.fail,.summary.fail,tr.fail{background:#f7c5c5}section.fail{border-left:6px solid #e06666;padding-left:.8em}
 .verdict{padding:.1em .5em;border-radius:.3em;font-size:85%}tr.fail td{color:#900}pre{background:#f6f6f6;
 padding:.5em;overflow:auto;max-height:30em}.summary{font-size:120%;padding:.5em;border-radius:.3em}
 figure{margin:.5em 0}figcaption{font-weight:bold}"""
@@ -106,8 +107,8 @@ def render_html(reports, title='Verification report', generated='', steps=None, 
     """The page. ``steps``: [{name, rc, seconds, log}] shown on top (the lab's timings); ``links``:
     [{title, href}] (e.g. the traffic-engineering page); ``absent``: {capability: why} for sections not run."""
     total, failed, bad_hosts, hosts = summary(reports)
-    line = ('%d checks, %d failed%s; %d hosts' % (total, failed, ' on ' + ', '.join(bad_hosts) if bad_hosts else '',
-                                                 len(hosts)))
+    where = ' on ' + ', '.join(bad_hosts) if bad_hosts else ''
+    line = '%d checks, %d failed%s; %d hosts' % (total, failed, where, len(hosts))
     sections = []
     for report, entries in ordered(reports):
         cap = str(report.get('capability'))

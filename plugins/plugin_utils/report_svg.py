@@ -89,8 +89,8 @@ def raid_layout(facts):
         for mx, my, colour, state in mids:
             body.append('<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="%s" stroke-width="3"><title>%s</title></line>'
                         % (mx, my, mx, md_y, colour, escape(state)))
-        label = 'md %s %s: %s (%d of %s members)' % (md.get('level') or '', md.get('version') or '', states,
-                                                      md.get('active_devices') or 0, md.get('raid_devices'))
+        label = 'md %s %s: %s (%d of %s members)' % (
+            md.get('level') or '', md.get('version') or '', states, md.get('active_devices') or 0, md.get('raid_devices'))
         body.append(_box(150, md_y, 500, 30, fill, label, cls='md-array'))
         if missing:
             body.append(_box(660, md_y, 150, 30, RED, '%d member missing' % missing, cls='md-missing'))
@@ -146,8 +146,9 @@ def cifs_deadlines(facts):
         scale = 600.0 / latest
         options = ','.join(k if v is None else '%s=%s' % (k, v) for k, v in sorted((mount.get('live_options') or {}).items())
                            if k not in ('password', 'pass'))
-        body.append(_text(10, y + 12, '%s (%s, dialect %s)' % (mount.get('path'), mount.get('source') or 'not mounted',
-                                                            mount.get('dialect') or '?'), weight='bold'))
+        heading = '%s (%s, dialect %s)' % (mount.get('path'), mount.get('source') or 'not mounted',
+                                           mount.get('dialect') or '?')
+        body.append(_text(10, y + 12, heading, weight='bold'))
         body.append(_text(10, y + 28, options[:140]))
         line_y = y + 50
         body.append('<line x1="10" y1="%d" x2="%d" y2="%d" stroke="#333"/>' % (line_y, 10 + latest * scale, line_y))

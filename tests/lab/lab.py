@@ -8,7 +8,6 @@ Test-only orchestration around tests/lab/labctl; not part of the built collectio
 
 import argparse
 import datetime
-import html
 import json
 import os
 import secrets
@@ -28,6 +27,10 @@ TWIN_DIR = os.path.join(STATE, 'twin')
 PVE_TWIN_DIR = os.path.join(STATE, 'pve-twin')
 # The twin serves as lab router for at most this long, then exits by itself.
 TWIN_LIFETIME = 6 * 3600
+
+# The lab's page is the report playbooks/verify_summary.yml writes (plugins/plugin_utils/report_html.py),
+# rendered again here with the step timings on top; the collection is importable from build/collections.
+sys.path.insert(0, os.path.join(REPO, 'build', 'collections'))
 
 # One report section per capability, in the order of playbooks/site.yml. The key names the JSON file
 # playbooks/verify_summary.yml writes (its capability table); 'lab' is written here from verify_lab.yml.
@@ -186,46 +189,36 @@ def cmd_converge_and_report(_args):
 
 def write_lab_verdict(data_dir, rc, log):
     """lab.json in the shape verify_summary.yml writes: the lab baseline is not a capability of the collection."""
+    problem = 'tests/lab/verify_lab.yml failed (rc=%d); see %s' % (rc, os.path.relpath(log, REPORT))
+    check = {'check': 'verify_lab', 'ok': rc == 0}
+    if rc:
+        check['problem'] = problem
     with open(os.path.join(data_dir, 'lab.json'), 'w') as fh:
         json.dump({'capability': 'lab', 'verdict': 'pass' if rc == 0 else 'fail',
-                   'details': {'playbook': 'tests/lab/verify_lab.yml', 'rc': rc,
-                               'log': os.path.relpath(log, REPORT)}}, fh, indent=2)
-
-
-def _verdict_cell(verdict):
-    colour = {'pass': '#c8f7c5', 'fail': '#f7c5c5'}.get(verdict, '#eeeeee')
-    return '<span class="verdict" style="background:%s">%s</span>' % (colour, html.escape(verdict.upper()))
+                   'details': {'lab': {'msg': problem if rc else 'the lab baseline holds', 'checks': [check],
+                                       'failed_checks': [check] if rc else [], 'facts': {}}}}, fh, indent=2)
 
 
 def write_report(data_dir, steps):
-    sections = []
+    """build/lab-report/index.html and junit.xml: the shared report, the lab's steps and timings on top."""
+    from ansible_collections.isplab.infra.plugins.plugin_utils.report_html import render_html, render_junit
+    reports, absent = [], {}
     for key, title, playbook in CAPABILITIES:
         path = os.path.join(data_dir, key + '.json')
-        if not os.path.exists(path):
-            present = os.path.exists(os.path.join(REPO, playbook))
-            reason = ('its verifier did not run against any lab host' if present
-                      else 'this capability is not in the lab yet')
-            sections.append('<section><h2>%s %s</h2><p>%s.</p></section>'
-                            % (html.escape(title), _verdict_cell('not run'), reason))
-            continue
-        with open(path) as fh:
-            data = json.load(fh)
-        details = json.dumps(data.get('details', {}), indent=2, sort_keys=True)
-        sections.append('<section><h2>%s %s</h2><pre>%s</pre></section>'
-                        % (html.escape(title), _verdict_cell(data.get('verdict', 'unknown')), html.escape(details)))
-    rows = ''.join('<tr><td>%s</td><td>%s</td><td>%ss</td><td>%s</td></tr>'
-                   % (html.escape(name), 'ok' if rc == 0 else 'failed (rc=%d)' % rc, secs,
-                      html.escape(os.path.relpath(log, REPORT)))
-                   for name, rc, secs, log in steps)
-    page = """<!doctype html>
-<html><head><meta charset="utf-8"><title>isplab lab report</title>
-<style>body{font-family:sans-serif;max-width:70em;margin:2em auto}pre{background:#f6f6f6;padding:1em;overflow:auto}
-.verdict{padding:.1em .5em;border-radius:.3em;font-size:80%%}td,th{padding:.2em 1em;text-align:left}</style>
-</head><body><h1>isplab lab report</h1><p>Generated %s.</p>
-<table><tr><th>step</th><th>result</th><th>time</th><th>log</th></tr>%s</table>
-%s</body></html>
-""" % (datetime.datetime.now().strftime('%Y-%m-%d %H:%M:%S'), rows, '\n'.join(sections))
+        if os.path.exists(path):
+            with open(path) as fh:
+                reports.append(json.load(fh))
+        else:
+            absent[key] = '%s: %s.' % (title, 'its verifier did not run against any lab host'
+                                       if os.path.exists(os.path.join(REPO, playbook))
+                                       else 'this capability is not in the lab yet')
+    timings = [{'name': name, 'rc': rc, 'seconds': secs, 'log': os.path.relpath(log, REPORT)}
+               for name, rc, secs, log in steps]
+    page = render_html(reports, title='isplab lab report', steps=timings, absent=absent,
+                       generated='Generated %s by make lab.' % datetime.datetime.now().strftime('%Y-%m-%d %H:%M:%S'))
     os.makedirs(REPORT, exist_ok=True)
+    with open(os.path.join(REPORT, 'junit.xml'), 'w') as fh:
+        fh.write(render_junit(reports, name='isplab lab'))
     out = os.path.join(REPORT, 'index.html')
     with open(out, 'w') as fh:
         fh.write(page)

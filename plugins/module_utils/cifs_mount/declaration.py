@@ -116,18 +116,8 @@ def _server_error(value):
     labels = name.split('.')
     # RFC 1123 host names (underscores as Windows/NetBIOS names carry them); an all-numeric last label
     # is a mistyped IPv4 address such as 10.0.0.256 (RFC 3696 section 2).
-    if len(name) > 253 or not all(_HOST_LABEL_RE.match(label) for label in labels) or labels[-1].isdigit():
-        return 'server %r is not a host name, an IPv4 or an IPv6 address' % (value,)
-    return None
-
-
-def _share_error(value):
-    """Why ``value`` cannot be an SMB share name (None when it can)."""
-    bad = _bad_characters(value, SHARE_FORBIDDEN)
-    if bad:
-        return ('share %s contains %s: share names must not contain %s, whitespace or control characters'
-                % (_shown(value, bad), ' '.join(repr(char) for char in bad), ' '.join(SHARE_FORBIDDEN)))
-    return None
+    valid = len(name) <= 253 and all(_HOST_LABEL_RE.match(label) for label in labels) and not labels[-1].isdigit()
+    return None if valid else 'server %r is not a host name, an IPv4 or an IPv6 address' % (value,)
 
 
 def _location_errors(where, spec):
@@ -149,6 +139,15 @@ def _location_errors(where, spec):
             if problem:
                 errors.append('%s: %s' % (where, problem))
     return errors
+
+
+def _share_error(value):
+    """Why ``value`` cannot be an SMB share name (None when it can)."""
+    bad = _bad_characters(value, SHARE_FORBIDDEN)
+    if bad:
+        return ('share %s contains %s: share names must not contain %s, whitespace or control characters'
+                % (_shown(value, bad), ' '.join(repr(char) for char in bad), ' '.join(SHARE_FORBIDDEN)))
+    return None
 
 
 def _option_errors(where, spec):

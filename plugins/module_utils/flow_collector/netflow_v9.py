@@ -107,20 +107,24 @@ def encode_packet(flowsets, sys_uptime_ms, unix_secs, sequence, source_id=0, rec
     return header + b''.join(flowsets)
 
 
-def build_packets(template, records, sys_uptime_ms, unix_secs, sequence, source_id=0, max_records=20):
-    """Template flowset plus data in packets of at most ``max_records`` records; returns (packets, next sequence).
+def build_packets(template, records, sys_uptime_ms, unix_secs, sequence, source_id=0, max_records=20,
+                  with_template=True):
+    """Data in packets of at most ``max_records`` records; returns (packets, next sequence).
 
-    Every packet repeats the template, like a router's template refresh,
-    so a collector started late still decodes it.
+    With ``with_template`` every packet repeats the template, so a collector started late still decodes
+    it (flow_collector_verify). Without it the packets carry data only: a router sends its templates on
+    its own timer (``template data timeout``), and the IOS-XE twin models that.
     """
     packets = []
     records = list(records)
     for start in range(0, max(len(records), 1), max_records):
         chunk = records[start:start + max_records]
-        flowsets = [encode_template_flowset([template])]
+        flowsets = [encode_template_flowset([template])] if with_template else []
         if chunk:
             flowsets.append(encode_data_flowset(template, chunk))
+        if not flowsets:
+            break
         packets.append(encode_packet(flowsets, sys_uptime_ms, unix_secs, sequence, source_id,
-                                     record_count=1 + len(chunk)))
+                                     record_count=len(chunk) + (1 if with_template else 0)))
         sequence += 1
     return packets, sequence

@@ -11,24 +11,9 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.isplab.infra.plugins.module_utils.l2_bridge.linux import parse_bridge_links, parse_ip_links
-from ansible_collections.isplab.infra.plugins.module_utils.l2_bridge.netgraph import (
-    parse_config, parse_list, parse_show)
 
 # FreeBSD's net.link.ether.inet.max_age default, used where the sysctl cannot be read.
 FREEBSD_ARP_MAX_AGE = 1200
-
-
-def read_graph(runner, name):
-    """(existing node names, parse_show() of the node or None, its config or None when it is no bridge)."""
-    nodes = parse_list(runner.run_or_fail(['ngctl', 'list']).stdout)
-    existing = set(n['name'] for n in nodes if n['name'])
-    if name not in existing:
-        return existing, None, None
-    observed = parse_show(runner.run_or_fail(['ngctl', 'show', '%s:' % name]).stdout)
-    if observed['type'] != 'bridge':
-        return existing, observed, None
-    config = parse_config(runner.run_or_fail(['ngctl', 'msg', '%s:' % name, 'getconfig']).stdout)
-    return existing, observed, config
 
 
 def read_arp_max_age(runner, given):

@@ -20,6 +20,8 @@ ROLES = ('uplink', 'link')
 PORT_KINDS = ('ether', 'eiface')
 # ng_bridge keeps host age/staleness in u_int16_t counters: a larger hold time never expires.
 MAX_HOLD_TIME = 65535
+# ng_bridge_newhook() parses the number into an unsigned 32-bit link number: link4294967296 is refused.
+MAX_HOOK_NUMBER = 0xffffffff
 _HOOK_RE = re.compile(r'^(uplink|link)(\d+)$')
 # Valid as a netgraph node name and as a Linux interface name (IFNAMSIZ 16).
 _BRIDGE_NAME_RE = re.compile(r'^[A-Za-z][A-Za-z0-9_-]{0,14}$')
@@ -88,6 +90,9 @@ def parse_hook_name(name):
     if str(number) != digits:
         raise ValueError("port name %r: the number must be canonical decimal (%s%d), ng_bridge "
                          "rejects it with EINVAL" % (name, prefix, number))
+    if number > MAX_HOOK_NUMBER:
+        raise ValueError("port name %r: ng_bridge hook numbers are unsigned 32-bit, at most %d"
+                         % (name, MAX_HOOK_NUMBER))
     if prefix == 'uplink' and number == 0:
         raise ValueError("port name 'uplink0' is rejected by ng_bridge (EINVAL): uplinks start at uplink1")
     return prefix, number

@@ -110,8 +110,9 @@ def format_config(config):
 
 
 def ether_node_name(ifname):
-    """ng_ether names its node after the interface, with characters netgraph forbids replaced by '_'."""
-    return re.sub(r'[.:\[\]]', '_', ifname)
+    """ng_ether names its node after the interface with only '.' and ':' replaced by '_'
+    (ng_ether.c ng_ether_sanitize_ifname()); '[' and ']' stay, and the node is then left unnamed."""
+    return re.sub(r'[.:]', '_', ifname)
 
 
 def observed_mode(hooks):
@@ -153,12 +154,13 @@ def _attach_lines(bridge, port, existing_nodes, first):
     return lines
 
 
-def plan(model, observed, existing_nodes, config, observed_config=None, rebuild=False):
+def plan(model, observed, existing_nodes, config, observed_config=None, rebuild=False, belief=None):
     """Plan the ngctl batch.
 
     model: validated bridge model; observed: parse_show() result or None when the bridge node is
     absent; existing_nodes: set of node names; config: desired full config dict; observed_config:
-    parse_config() of the live bridge.
+    parse_config() of the live bridge; belief: (mode, source, first hook) of the live bridge
+    (netgraph_host.bridge_mode()), inferred from the oldest hook when not given.
     Returns {lines, add, remove, replace, mode_before, rebuild, create_lines, problems}.
     ``problems`` is non-empty when the plan must not be applied (mode change without rebuild,
     missing interfaces).
@@ -168,7 +170,11 @@ def plan(model, observed, existing_nodes, config, observed_config=None, rebuild=
     result = {'lines': [], 'add': [], 'remove': [], 'replace': [], 'mode_before': None,
               'rebuild': False, 'problems': []}
     for port in model['ports']:
-        if port['kind'] == 'ether' and ether_node_name(port['interface']) not in existing_nodes:
+        if port['kind'] == 'ether' and re.search(r'[\[\]]', port['interface']):
+            result['problems'].append('port %s: interface %s: ng_ether cannot name its node (netgraph names '
+                                      'must not contain [ or ]), so no hook can address it by name'
+                                      % (port['name'], port['interface']))
+        elif port['kind'] == 'ether' and ether_node_name(port['interface']) not in existing_nodes:
             result['problems'].append('port %s: interface %s has no ng_ether node %s: (not an Ethernet '
                                       'interface on this host?)' % (port['name'], port['interface'],
                                                                     ether_node_name(port['interface'])))
@@ -178,13 +184,15 @@ def plan(model, observed, existing_nodes, config, observed_config=None, rebuild=
         result['add'] = [p['name'] for p in model['ports']]
         return result
     hooks = observed['hooks']
-    result['mode_before'] = observed_mode(hooks)
+    mode, source, first = belief or (observed_mode(hooks), 'oldest hook', hooks[-1]['hook'] if hooks else None)
+    result['mode_before'] = mode
     if not hooks or (result['mode_before'] != desired_mode):
         if hooks and not rebuild:
             result['problems'].append(
-                'bridge %s is %s (its oldest hook is %s) but %s is wanted: ng_bridge fixes the mode with the '
+                'bridge %s is %s (%s %s) but %s is wanted: ng_bridge fixes the mode with the '
                 'first hook, so this needs rebuild=true, which disconnects every port briefly'
-                % (bridge, result['mode_before'], hooks[-1]['hook'], desired_mode))
+                % (bridge, mode, 'its oldest hook is' if source == 'oldest hook' else 'recorded, first hook', first,
+                   desired_mode))
             return result
         result['rebuild'] = bool(hooks)
         result['lines'] = ['shutdown %s:' % bridge] + list(result['create_lines'])

@@ -47,8 +47,8 @@ class Executor:
         return True
 
     def partuuid_alias(self, disk):
-        result = self.runner.run(['sgdisk', '--info=3', disk], expected_rc=None)
-        info = gpt.parse_sgdisk_info(result.stdout)
+        result, table = gpt.read_table(self.runner, disk)
+        info = table['parts'].get(3)
         if info is None:
             if not self.module.check_mode:
                 raise CommandError(result, '%s has no partition 3 to keep out of LVM' % disk)

@@ -12,6 +12,8 @@ from ansible_collections.isplab.infra.plugins.module_utils.root_raid1 import gpt
 ERR_SAME_DISK = 'disk1 and disk2 are the same device ({path}); give two different disks'
 ERR_DISK1_LAYOUT = ('disk1 {disk} does not have the Proxmox installer layout (p1 BIOS boot, p2 EFI System, '
                     'p3 Linux LVM or Linux RAID): {found}')
+ERR_DISK1_NOT_GPT = ('disk1 {disk} has a {label} partition table, not a GPT; the conversion copies the '
+                     'Proxmox installer GPT (p1 BIOS boot, p2 EFI System, p3 Linux LVM)')
 ERR_DISK2_NOT_EMPTY = ('disk2 {disk} is not empty ({found}); set allow_wipe_disk2=true '
                        '(role: root_raid1_wipe_disk2) to overwrite it')
 ERR_DISK2_TOO_SMALL = ('disk2 {disk} is too small: {have} bytes, needs at least {need} bytes '
@@ -56,6 +58,8 @@ def refusals(params, state):
     if d1 == d2:
         raise Refusal(ERR_SAME_DISK.format(path=d1))
 
+    if s1['table'].get('label') not in (None, 'gpt'):
+        raise Refusal(ERR_DISK1_NOT_GPT.format(disk=d1, label=s1['table']['label']))
     types = [type_of(s1, n) for n in (1, 2, 3)]
     if types[:2] != [gpt.BIOS_BOOT, gpt.EFI_SYSTEM] or types[2] not in (gpt.LINUX_LVM, gpt.LINUX_RAID):
         found = ', '.join('p%d %s' % (n, gpt.TYPE_NAMES.get(t, t or 'missing')) for n, t in zip((1, 2, 3), types))

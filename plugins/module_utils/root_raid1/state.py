@@ -30,12 +30,8 @@ def sync_speed_path(md_name):
 
 
 def disk_state(runner, path, with_signatures):
-    table = gpt.parse_sgdisk_print(runner.run(['sgdisk', '--print', path], expected_rc=None).stdout)
-    parts = {}
-    for row in table['partitions']:
-        info = gpt.parse_sgdisk_info(runner.run(['sgdisk', '--info=%d' % row['number'], path]).stdout)
-        if info:
-            parts[row['number']] = info
+    table = gpt.read_table(runner, path)[1]
+    parts = table.pop('parts')
     size = int(runner.run(['blockdev', '--getsize64', path]).stdout.strip())
     state = {'path': path, 'table': table, 'parts': parts, 'size_bytes': size}
     if with_signatures:

@@ -18,7 +18,7 @@ from ansible_collections.isplab.infra.plugins.module_utils.root_raid1.state impo
     FSTAB, MDADM_CONF, MDSTAT, blkid, esp_mount_source)
 
 # Without these the other checks cannot be read: their absence is a failed check, not a crash.
-REQUIRED_TOOLS = ('mdadm', 'pvs', 'sgdisk')
+REQUIRED_TOOLS = ('mdadm', 'pvs', 'sfdisk')
 
 
 def _read_bytes(path, offset, length):
@@ -171,16 +171,16 @@ def check_partition_types(runner, checks, p, present):
         wanted[4] = gpt.CEPH_OSD
     layout = {}
     for disk in present:
-        table = gpt.parse_sgdisk_print(runner.run(['sgdisk', '--print', disk]).stdout)
-        types = {}
-        for row in table['partitions']:
-            info = gpt.parse_sgdisk_info(runner.run(['sgdisk', '--info=%d' % row['number'], disk]).stdout)
-            types[row['number']] = info['type_guid'] if info else None
+        table = gpt.read_table(runner, disk)[1]
+        types = dict((n, info['type_guid']) for n, info in table['parts'].items())
         layout[disk] = types
         wrong = ['p%d %s' % (n, gpt.TYPE_NAMES.get(types.get(n), types.get(n) or 'missing'))
                  for n, t in sorted(wanted.items()) if types.get(n) != t]
-        checks.expect('partition_types_%s' % os.path.basename(disk), not wrong,
-                      'unexpected partition types on %s: %s' % (disk, ', '.join(wrong)))
+        problem = 'unexpected partition types on %s: %s' % (disk, ', '.join(wrong))
+        if table['label'] != 'gpt':
+            found = 'a %s partition table' % table['label'] if table['label'] else 'no partition table'
+            problem = '%s has %s, not a GPT' % (disk, found)
+        checks.expect('partition_types_%s' % os.path.basename(disk), not wrong, problem)
     return layout
 
 

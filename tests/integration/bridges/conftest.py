@@ -25,6 +25,14 @@ def pytest_collection_modifyitems(items):
         item.add_marker(pytest.mark.bridges)
 
 
+def host_paths(tmp_path, module_name):
+    """The host files the modules write, under tmp_path: never /boot/loader.conf or /etc/sysctl.conf here."""
+    paths = dict(state_dir=str(tmp_path / 'db'))
+    if module_name == 'ng_bridge':
+        paths.update(loader_conf=str(tmp_path / 'loader.conf'), sysctl_conf=str(tmp_path / 'sysctl.conf'))
+    return paths
+
+
 class Twin:
     """The ngctl twin with its own state file, plus a way to run this collection's modules against it."""
 
@@ -36,6 +44,7 @@ class Twin:
                         PYTHONPATH=os.path.join(REPO, 'build', 'collections'))
 
     def module(self, module_name, **args):
+        args = dict(host_paths(self.tmp_path, module_name), **args)
         args_file = self.tmp_path / ('%s-args.json' % module_name)
         args_file.write_text(json.dumps({'ANSIBLE_MODULE_ARGS': args}))
         proc = subprocess.run([sys.executable, os.path.join(MODULES, module_name + '.py'), str(args_file)],
@@ -43,7 +52,11 @@ class Twin:
         return json.loads(proc.stdout)
 
     def ngctl(self, *argv, stdin=None):
-        proc = subprocess.run([os.path.join(TWIN_DIR, 'ngctl')] + list(argv), env=self.env, input=stdin,
+        return self.run('ngctl', *argv, stdin=stdin)
+
+    def run(self, program, *argv, stdin=None):
+        """A twin program (ngctl, sysctl, kldload, kldstat) that must succeed; its stdout."""
+        proc = subprocess.run([os.path.join(TWIN_DIR, program)] + list(argv), env=self.env, input=stdin,
                               capture_output=True, text=True, timeout=600, check=False)
         assert proc.returncode == 0, proc.stderr
         return proc.stdout

@@ -6,7 +6,9 @@ import time
 
 from ansible_collections.isplab.infra.plugins.module_utils.l2_bridge.model import validate
 from ansible_collections.isplab.infra.plugins.module_utils.l2_bridge.netgraph import parse_show, plan
-from conftest import REPO
+import subprocess
+
+from conftest import REPO, TWIN_DIR
 
 LINES = 4000
 CONFIG = {'debugLevel': 1, 'loopTimeout': 60, 'maxStaleness': 1500, 'minStableAge': 1}
@@ -34,6 +36,11 @@ def test_4000_lines_one_batch_and_single_hook_changes(twin_factory):
     assert len(created['added']) == LINES + 2
     shown = parse_show(twin.ngctl('show', 'br0:'))
     assert len(shown['hooks']) == LINES + 2 and shown['hooks'][-1]['hook'] == 'uplink1'
+    # The module raised the socket buffers before reading, now and for boot.
+    buffers = created['host']['buffers']
+    assert buffers['net.graph.recvspace'] >= 16 + 56 + 72 + (LINES + 2) * 136
+    sysctl_conf = (twin.tmp_path / 'sysctl.conf').read_text()
+    assert 'net.graph.recvspace=%d' % buffers['net.graph.recvspace'] in sysctl_conf
 
     added = twin.module('ng_bridge', name='br0', restrictive=True, mac_hold_time=1500,
                         ports=ports + line_ports(LINES + 1)[-1:])
@@ -43,6 +50,29 @@ def test_4000_lines_one_batch_and_single_hook_changes(twin_factory):
                           ports=[p for p in ports if p['name'] != 'link17'])
     assert removed['batch'] == ['rmhook br0: link17', 'rmhook br0: link%d' % (LINES + 1)]
     print('\nscale: create %d hooks through the module in one batch: %.1f s' % (LINES + 2, create_seconds))
+
+
+def test_4000_hooks_do_not_fit_the_default_socket_buffer(twin_factory):
+    """The twin drops replies larger than net.graph.recvspace, as ng_socket.c does; the module copes."""
+    twin = twin_factory(interfaces(LINES), subdir='limit')
+    twin.ngctl('-f', '-', stdin='\n'.join(['mkpeer . eiface tmp ether', 'name .:tmp e0', 'rmhook . tmp',
+                                            'mkpeer e0: bridge ether uplink1', 'name e0:ether br0',
+                                            'msg br0: setpersistent']))
+    twin.ngctl('-f', '-', stdin='\n'.join('mkpeer br0: eiface link%d ether' % n for n in range(1, LINES + 1)))
+    refused = subprocess.run([os.path.join(TWIN_DIR, 'ngctl'), 'show', 'br0:'], env=twin.env, capture_output=True,
+                             text=True, check=False)
+    assert (refused.returncode, refused.stderr) == (71, 'ngctl: send msg: No buffer space available\n')
+    ports = UPLINKS[:1] + line_ports(LINES)
+    ports = [dict(p, interface='ngeth%d' % n, kind='eiface') for n, p in enumerate(ports)]
+    planned = twin.module('ng_bridge', name='br0', restrictive=True, mac_hold_time=1500, ports=ports,
+                          _ansible_check_mode=True)
+    assert planned['changed'] is True and planned.get('failed') is None, planned.get('msg')
+    assert planned['host']['pending'] is True and 'plan is made' in json.dumps(planned['warnings'])
+    result = twin.module('ng_bridge', name='br0', restrictive=True, mac_hold_time=1500, ports=ports)
+    assert result.get('failed') is None, result.get('msg')
+    assert result['host']['buffers_before']['net.graph.recvspace'] == 20480
+    verify = twin.module('ng_bridge_verify', name='br0', restrictive=True, mac_hold_time=1500, ports=ports)
+    assert verify.get('failed') is None, verify.get('msg')
 
 
 def best_of(runs, func):
@@ -59,6 +89,9 @@ def test_benchmark_plan_and_batch_versus_per_hook(twin_factory):
     names = set(i.replace('.', '_') for i in interfaces(LINES))
     plan_new = best_of(3, lambda: plan(model, None, names, CONFIG))
     created = twin_factory(interfaces(LINES), subdir='created')
+    created.ngctl('-f', '-', stdin='')  # ngctl loads ng_socket, which owns net.graph.*
+    created.run('kldload', 'ng_ether')
+    created.run('sysctl', 'net.graph.recvspace=1048576', 'net.graph.maxdgram=1048576')
     created.ngctl('-f', '-', stdin='\n'.join(plan(model, None, names, CONFIG)['lines']))
     shown = parse_show(created.ngctl('show', 'br0:'))
     plan_sync = best_of(3, lambda: plan(model, shown, names | {'br0'}, CONFIG, observed_config=CONFIG))
@@ -70,9 +103,15 @@ def test_benchmark_plan_and_batch_versus_per_hook(twin_factory):
                 None, names, CONFIG)['lines']
     hook_lines = ['connect br0: ix0_%d: link%d lower' % (1000 + n, n) for n in range(1, sample + 1)]
     batch_twin = twin_factory(interfaces(sample), subdir='batch')
+    batch_twin.run('kldload', 'ng_ether')
     batch_twin.ngctl('-f', '-', stdin='\n'.join(base))
     batch_seconds = best_of(1, lambda: batch_twin.ngctl('-f', '-', stdin='\n'.join(hook_lines)))
     single_twin = twin_factory(interfaces(sample), subdir='single')
+    single_twin.run('kldload', 'ng_ether')
+    single_twin.ngctl('-f', '-', stdin='')
+    single_twin.run('sysctl', 'net.graph.recvspace=65536', 'net.graph.maxdgram=65536')
+    batch_twin.ngctl('-f', '-', stdin='')
+    batch_twin.run('sysctl', 'net.graph.recvspace=65536', 'net.graph.maxdgram=65536')
     single_twin.ngctl('-f', '-', stdin='\n'.join(base))
     single_seconds = best_of(1, lambda: [single_twin.ngctl(*line.split()) for line in hook_lines])
     assert len(parse_show(single_twin.ngctl('show', 'br0:'))['hooks']) == sample + 2

@@ -3,6 +3,8 @@
 import pytest
 
 from ansible_collections.isplab.infra.plugins.modules import flow_monitor
+from ansible_collections.isplab.infra.plugins.module_utils.flow_monitor.model import render
+from ansible_collections.isplab.infra.plugins.module_utils.flow_monitor.parser import parse_running_config
 from ansible_collections.isplab.infra.plugins.module_utils.flow_monitor.session import IosSession
 
 from test_flow_twin import FIELD_CONFIG, FakeModule, connection, role_params
@@ -30,22 +32,25 @@ def _show(twin, *commands):
 
 
 def test_refusal_at_every_step_restores_the_configuration(twin, tmp_path):
-    twin.start(startup_config=FIELD_CONFIG.format(port=9995), traffic=[])
+    # the field config without its dangling attachment (a monitor that does not exist cannot be attached again)
+    startup = FIELD_CONFIG.format(port=9995).replace(' ipv6 flow monitor as input\n', '')
+    twin.start(startup_config=startup, traffic=[])
     params = dict(connection(twin), **role_params(9995, str(tmp_path / 'backup')))
     checked = RecordingModule(params, check_mode=True)
     steps = [line for line in flow_monitor.run(checked, IosSession(checked))['config_lines'] if line != 'exit']
     assert len(steps) > 15
-    before = _show(twin, SECTION)[0]
+    before = render(parse_running_config(_show(twin, SECTION, 'twin-test refuse-config 1')[0]))
     for step in range(1, len(steps) + 1):
-        _show(twin, 'twin-test refuse-config %d' % step)
         module = RecordingModule(params)
         with pytest.raises(Refused) as info:
             flow_monitor.run(module, IosSession(module))
         result = info.value.args[0]
-        assert '% Twin fault injection: command refused (%s)' % steps[step - 1] in result['msg'], step
+        assert '%% Twin fault injection: command refused (%s)' % steps[step - 1] in result['msg'], (step, result['msg'])
         assert result['rolled_back'] is True, (step, result['msg'])
         assert 'write memory' not in result['commands']
-        assert _show(twin, SECTION)[0] == before, step
+        shown = _show(twin, SECTION, 'twin-test refuse-config %d' % (step + 1))[0]
+        assert render(parse_running_config(shown)) == before, step
+    _show(twin, 'twin-test clear')
     module = RecordingModule(params)
     assert flow_monitor.run(module, IosSession(module))['changed'] is True
 

@@ -19,6 +19,9 @@ import pytest
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 SNAPSHOTS = os.path.join(REPO, 'tests', 'unit', 'fixtures', 'ceph')
 TOKEN = {'user': 'root@pam', 'token_id': 'isplab', 'secret': '0b9f2c55-6a1e-4d0e-9d6f-1c2b3a4d5e6f'}
+# The minimal grant docs/ceph.md recommends: PVEAuditor (for Sys.Audit) on / for the token, not propagated.
+AUDITOR_ACL = {'path': '/', 'token': '%s!%s' % (TOKEN['user'], TOKEN['token_id']), 'roles': ['PVEAuditor'],
+               'propagate': 0}
 
 
 class TwinHandle:
@@ -29,7 +32,9 @@ class TwinHandle:
         self.control_path = control_path
 
     def control(self, snapshot='two_osds', **extra):
-        data = dict({'snapshot': os.path.join(SNAPSHOTS, snapshot), 'quorate': True}, **extra)
+        # Tokens are privilege-separated, as on a real PVE: without this ACL every endpoint answers 403.
+        data = dict({'snapshot': os.path.join(SNAPSHOTS, snapshot), 'quorate': True, 'acl': [AUDITOR_ACL]},
+                    **extra)
         with open(self.control_path + '.tmp', 'w') as handle:
             json.dump(data, handle)
         os.replace(self.control_path + '.tmp', self.control_path)

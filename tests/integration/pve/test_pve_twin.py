@@ -13,9 +13,10 @@ import pytest
 from proxmoxer import ProxmoxAPI
 from proxmoxer.core import ResourceException
 
-from conftest import REPO, TOKEN
+from conftest import AUDITOR_ACL, REPO, TOKEN
 
 NODE = 'cephnode1'
+IDENTITY = '%s!%s' % (TOKEN['user'], TOKEN['token_id'])
 DISKS = ['/dev/disk/by-id/virtio-disk1', '/dev/disk/by-id/virtio-disk2']
 
 
@@ -165,6 +166,109 @@ def test_pve_verify_counts_the_node_osds(twin):
     assert problems == {
         'node_osd_count': 'node cephnode1 has 2 OSDs in the CRUSH map (osd.0, osd.1), expected 3',
         'node_disks_present': 'node cephnode1 does not list /dev/disk/by-id/virtio-disk3'}
+
+
+def refusal(call):
+    with pytest.raises(ResourceException) as err:
+        call()
+    return err.value.status_code, err.value.content
+
+
+def test_privilege_separated_token_without_acl_is_refused(twin):
+    twin.control(acl=[])
+    client = api(twin)
+    # PVE::RPCEnvironment's message, in the status line; proxmoxer puts it in content
+    assert refusal(client.cluster.status.get) == (403, 'Permission check failed (/, Sys.Audit)')
+    assert refusal(client.nodes(NODE).ceph.osd.get) == (403, 'Permission check failed (/, Sys.Audit|Datastore.Audit)')
+    assert refusal(client.nodes(NODE).disks.list.get) == (403, 'Permission check failed (/, Sys.Audit)')
+
+
+def test_token_without_privilege_separation_has_its_users_rights(twin):
+    twin.control(acl=[], privsep=0)
+    assert api(twin).cluster.status.get()[0]['type'] == 'cluster'
+
+
+def test_acl_reaches_a_path_only_where_it_applies(twin):
+    client = api(twin)
+    # an ACL below / does not cover the checks on /
+    twin.control(acl=[dict(AUDITOR_ACL, path='/nodes', propagate=1)])
+    assert refusal(client.cluster.status.get)[0] == 403
+    # a deeper entry replaces what / grants, even with propagate on /
+    twin.control(acl=[dict(AUDITOR_ACL, propagate=1), dict(AUDITOR_ACL, path='/nodes/%s' % NODE,
+                                                            roles=['NoAccess'])])
+    assert api(twin).cluster.status.get()
+    # an ACL for another token grants this one nothing
+    twin.control(acl=[dict(AUDITOR_ACL, token='root@pam!other')])
+    assert refusal(client.cluster.status.get)[0] == 403
+
+
+def test_pve_verify_names_the_missing_privilege_and_path(twin):
+    # PVEDatastoreUser holds Datastore.Audit: enough for the Ceph answers, not for cluster status or disks
+    twin.control(acl=[dict(AUDITOR_ACL, roles=['PVEDatastoreUser'])])
+    result, _output = run_verify(twin)
+    problems = dict((c['check'], c['problem']) for c in result['failed_checks'])
+    assert sorted(problems) == ['cluster_quorum', 'node_disks_present', 'node_membership', 'node_osds_on_disks']
+    fix = (": token %s lacks Sys.Audit on /. A privilege-separated token has only what its own ACL grants: "
+           "pveum acl modify / --tokens '%s' --roles PVEAuditor (ceph_osd_api_token_enabled does it, "
+           "docs/ceph.md)" % (IDENTITY, IDENTITY))
+    assert problems['cluster_quorum'] == ('GET /api2/json/cluster/status answered 403 Permission check failed '
+                                          '(/, Sys.Audit)' + fix)
+    assert problems['node_disks_present'] == ('GET /api2/json/nodes/%s/disks/list?include-partitions=1 answered '
+                                              '403 Permission check failed (/, Sys.Audit)%s' % (NODE, fix))
+
+
+def test_pve_verify_without_any_acl_fails_every_check_with_the_reason(twin):
+    twin.control(acl=[])
+    result, _output = run_verify(twin)
+    assert len(result['failed_checks']) == 9
+    assert all('lacks Sys.Audit' in c['problem'] for c in result['failed_checks'])
+    osd = [c['problem'] for c in result['failed_checks'] if c['check'] == 'ceph_host_osds_up_in'][0]
+    assert 'lacks Sys.Audit or Datastore.Audit on /' in osd
+
+
+def test_pve_verify_on_a_node_without_ceph(twin):
+    twin.control(ceph=False)
+    result, _output = run_verify(twin, twin_expected_disks=None)
+    problems = dict((c['check'], c['problem']) for c in result['failed_checks'])
+    assert sorted(problems) == ['ceph_health', 'ceph_host_osds_up_in', 'ceph_osds_up_in', 'ceph_pgs_active_clean',
+                                'node_osd_count', 'node_osds_on_disks']
+    assert problems['ceph_health'] == ('GET /api2/json/nodes/%s/ceph/status answered 500 pveceph configuration not '
+                                       'initialized: node %s has no Ceph set up: run pveceph install and pveceph '
+                                       'init there, or do not verify Ceph on it' % (NODE, NODE))
+    assert problems['node_osds_on_disks'].startswith('GET /api2/json/nodes/%s/ceph/osd answered 500' % NODE)
+
+
+def test_pve_verify_with_an_empty_osd_tree(twin):
+    twin.control(osd_tree_empty=True)
+    result, _output = run_verify(twin)
+    problems = dict((c['check'], c['problem']) for c in result['failed_checks'])
+    assert sorted(problems) == ['ceph_host_osds_up_in', 'node_osd_count', 'node_osds_on_disks']
+    assert problems['node_osd_count'] == ('GET /api2/json/nodes/%s/ceph/osd answered 500 no tree nodes found: Ceph '
+                                          'on %s has no OSD tree yet (no OSDs or CRUSH buckets)' % (NODE, NODE))
+
+
+def test_pve_verify_on_an_offline_node(twin):
+    twin.control(extra_nodes=[{'name': 'pve2', 'online': False}])
+    result, _output = run_verify(twin, twin_node='pve2', twin_expected_osd_count=None, twin_expected_disks=None)
+    problems = dict((c['check'], c['problem']) for c in result['failed_checks'])
+    assert problems['node_membership'] == 'node pve2 is a member but offline'
+    assert problems['ceph_health'] == ("GET /api2/json/nodes/pve2/ceph/status answered 595 No route to host: node "
+                                       "pve2 did not answer the API node's proxy; it is offline or its pveproxy is "
+                                       "down (/cluster/status shows which nodes are online)")
+    assert sorted(problems) == ['ceph_health', 'ceph_host_osds_up_in', 'ceph_osds_up_in', 'ceph_pgs_active_clean',
+                                'node_membership', 'node_osds_on_disks']
+
+
+def test_pve_verify_on_a_standalone_node(twin):
+    twin.control(standalone=True)
+    client = api(twin)
+    assert [(e['type'], e['name'], e['nodeid']) for e in client.cluster.status.get()] == [('node', NODE, 0)]
+    result, _output = run_verify(twin)
+    assert [(c['check'], c['problem']) for c in result['failed_checks']] == [
+        ('cluster_quorum', '/cluster/status has no cluster entry: %s is a standalone node; set expect_cluster: '
+                           'false if it is meant to be one' % NODE)]
+    result, _output = run_verify(twin, twin_expect_cluster=False)
+    assert result['msg'] == 'all 9 checks passed'
 
 
 @pytest.mark.parametrize('quorate, verdict, rc', [(True, 'pass', 0), (False, 'fail', 2)])

@@ -3,8 +3,8 @@ by the same parsers and CheckList the verifier modules use, so the shapes are th
 
 pve-broken is the deliberately broken host: its md array runs degraded (`mdadm --detail` captured with
 one member removed, fixtures/mdraid/detail_degraded.txt), so md_members_active fails.
-Synthesized (said where): the partition table types (the verifier's partition_types come from sgdisk
---info per partition; the GUIDs are the upstream type GUIDs) and the bridge capture set (the frames a
+Synthesized (said where): the partition table types (the verifier's partition_types come from one
+sfdisk --json per disk; the GUIDs are the upstream type GUIDs) and the bridge capture set (the frames a
 classic-mode bridge floods, per field notes section 2; the cell verdicts are matrix.cells' own).
 """
 

@@ -9,7 +9,7 @@ PACKAGES = [
     'openssh-server', 'python3', 'python3-apt', 'sudo', 'ca-certificates', 'iproute2',
     'procps', 'less', 'kmod', 'file', 'rsync',
     # root_raid1: the Proxmox installer layout and its conversion
-    'mdadm', 'lvm2', 'gdisk', 'parted', 'dosfstools', 'e2fsprogs', 'grub-pc',
+    'mdadm', 'lvm2', 'gdisk', 'fdisk', 'parted', 'dosfstools', 'e2fsprogs', 'grub-pc',
     'grub-efi-amd64-bin', 'grub2-common', 'efibootmgr',
     # l2_bridge
     'ifupdown2', 'bridge-utils', 'tcpdump', 'iputils-ping', 'ethtool',

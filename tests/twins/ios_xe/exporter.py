@@ -6,7 +6,11 @@ passes an attached interface adds its bytes to the monitor's cache entry
 (key = the record's match fields, with 2-byte AS fields holding AS_TRANS for
 4-byte ASNs).  Entries are exported when the active timeout expires (or the
 inactive one, after traffic stops), with the record's field sizes: 4-byte
-counters saturate at 4294967295.  Not modelled: permanent caches (update
+counters saturate at 4294967295.  Templates go out on their own timer, like
+IOS-XE: when a template is new or changed, and then every ``template data
+timeout`` simulated seconds of its exporter (default 600); data packets in
+between carry no template, so a collector that restarted cannot decode them
+until the next refresh.  Not modelled: permanent caches (update
 timeout), sampling, IPFIX export, cache-full emergency aging.
 """
 
@@ -33,6 +37,7 @@ class Simulation:
         self.generation = state.generation
         self.send = send or (lambda packet, dest: None)
         self.exported = []  # (monitor, record dict) of every exported record, for tests
+        self.template_sent = {}  # (dest, template id) -> (fields, simulated second it was last sent)
 
     def _uptime_ms(self, seconds):
         return BOOT_UPTIME_MS + int(seconds * 1000)
@@ -83,6 +88,33 @@ class Simulation:
                         self.now - entry['last'] >= mon['timeouts']['inactive']:
                     due.append(key)
             self._export(due)
+            self._refresh_templates()
+
+    def _templates(self):
+        """{(dest, template id): (template, exporter)} of every exporting monitor."""
+        st = self.state
+        out = {}
+        for (exp_name, mname), tid in st.template_ids().items():
+            exp = st.exporters.get(exp_name)
+            if not exp or exp['protocol'] != 'netflow-v9' or not exp['destination']:
+                continue
+            layout = st.layout(st.monitors[mname]['record'])
+            dest = (exp['destination'], exp['port'] or 9995)
+            out[(dest, tid)] = (nf.Template(tid, [(ftype, size) for _s, ftype, _o, size, _k in layout]), exp)
+        return out
+
+    def _refresh_templates(self, only=None):
+        for (dest, tid), (template, exp) in sorted(self._templates().items(), key=lambda kv: kv[0][1]):
+            if only is not None and (dest, tid) != only:
+                continue
+            last = self.template_sent.get((dest, tid))
+            if last and last[0] == template.fields and self.now - last[1] < exp['template_timeout']:
+                continue
+            self.template_sent[(dest, tid)] = (template.fields, self.now)
+            packet = nf.encode_packet([nf.encode_template_flowset([template])], self._uptime_ms(self.now),
+                                      self.origin + self.now, self.sequence, record_count=1)
+            self.sequence += 1
+            self.send(packet, dest)
 
     def _values(self, item, direction, layout):
         values = {}
@@ -131,9 +163,10 @@ class Simulation:
                 dest = (exp['destination'], exp['port'] or 9995)
                 by_template.setdefault((dest, tid), (template, []))[1].append(record)
             self.exported.append((entry['monitor'], record))
-        for (dest, _tid), (template, records) in sorted(by_template.items(), key=lambda kv: kv[0][1]):
+        for (dest, tid), (template, records) in sorted(by_template.items(), key=lambda kv: kv[0][1]):
+            self._refresh_templates(only=(dest, tid))  # a new or due template goes out before its data
             packets, self.sequence = nf.build_packets(template, records, self._uptime_ms(self.now),
-                                                      self.origin + self.now, self.sequence)
+                                                      self.origin + self.now, self.sequence, with_template=False)
             for packet in packets:
                 self.send(packet, dest)
 

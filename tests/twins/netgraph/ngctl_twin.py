@@ -645,6 +645,14 @@ def main(argv):
             sys.stderr.write('usage: ngctl [-d] [-f file] [-n name] [command ...]\n')
             return EX_USAGE
     graph = Graph(state)
+    # libnetgraph NgMkSockNode() loads ng_socket when it is missing; its socket buffers are reserved with
+    # soreserve(), which fails (ENOBUFS) above sb_max_adj = kern.ipc.maxsockbuf * MCLBYTES / (MSIZE + MCLBYTES).
+    graph.kldload('ng_socket')
+    sysctls = graph.state['sysctl']
+    if max(sysctls['net.graph.recvspace'], sysctls['net.graph.maxdgram']) > sysctls['kern.ipc.maxsockbuf'] * 2048 // 2304:
+        sys.stderr.write('ngctl: can\'t create node: %s\n' % os.strerror(errno.ENOBUFS))
+        graph.save()
+        return EX_OSERR
     ngctl = Ngctl(graph, sys.stdout, sys.stderr)
     rc = 0
     try:

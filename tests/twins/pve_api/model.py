@@ -53,6 +53,13 @@ def cluster_status(node, quorate=True, extra_nodes=(), cluster_name='isplab'):
     return result
 
 
+def standalone_status(node):
+    """/cluster/status of a node that never joined a cluster: one node entry, no cluster entry
+    (PVE/API2/Cluster.pm get_status fakes the local node's entry when corosync has no nodes)."""
+    return [{'type': 'node', 'id': 'node/%s' % node, 'name': node, 'nodeid': 0, 'ip': '10.0.2.15',
+             'online': 1, 'local': 1, 'level': ''}]
+
+
 def osd_index(snap):
     """The GET /nodes/{node}/ceph/osd tree, built the way PVE::API2::Ceph::OSD->index builds it."""
     tree = snap['osd_tree'].get('nodes') or []

@@ -5,8 +5,12 @@ Run:  python -m tests.twins.pve_api.server --token-file token.json --control con
 
 ``token.json`` (mode 0600) holds {"user": "root@pam", "token_id": "isplab", "secret": "..."}:
 the secret never goes on the command line.  ``control.json`` is read on every request:
-{"snapshot": DIR, "quorate": true, "extra_nodes": [{"name": "pve2", "online": true}]};
-DIR holds outputs captured on a real Ceph node (see model.py).  The server writes a fresh
+{"snapshot": DIR, "quorate": true, "extra_nodes": [{"name": "pve2", "online": true}],
+ "privsep": 1, "acl": [{"path": "/", "token": "root@pam!isplab", "roles": ["PVEAuditor"], "propagate": 1}],
+ "standalone": false, "ceph": true, "osd_tree_empty": false};
+DIR holds outputs captured on a real Ceph node (see model.py).  The token is privilege-separated
+unless "privsep" is 0, as `pveum user token add` makes it: without an "acl" entry for it
+(or for its user, with privsep 0) the endpoints answer 403 (access.py).  The server writes a fresh
 self-signed CA and server certificate into ``--tls-dir`` (``ca.pem`` is what clients
 verify against) and exits after ``--lifetime`` seconds, on SIGTERM/SIGINT, or when
 ``--parent-pid`` dies.
@@ -32,7 +36,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from . import model
+from . import access, model
 
 
 def make_tls(directory):
@@ -73,15 +77,20 @@ def make_tls(directory):
 class Twin:
     """Routing and auth, independent of the HTTP plumbing (pytest drives it in-process too)."""
 
+    # (path, answer, privileges on '/', any of them suffices): the `permissions` blocks of pve-manager
+    # PVE/API2/Cluster.pm (status), PVE/API2/Cluster/Ceph.pm and PVE/API2/Ceph.pm (status),
+    # PVE/API2/Ceph/OSD.pm (index), PVE/API2/Disks.pm (list); see docs/ceph.md.
+    AUDIT_ANY = (('Sys.Audit', 'Datastore.Audit'), True)
     ROUTES = [
-        (re.compile(r'^/api2/json/cluster/status$'), 'cluster_status'),
-        (re.compile(r'^/api2/json/cluster/ceph/status$'), 'ceph_status'),
-        (re.compile(r'^/api2/json/nodes/(?P<node>[^/]+)/ceph/status$'), 'ceph_status'),
-        (re.compile(r'^/api2/json/nodes/(?P<node>[^/]+)/ceph/osd$'), 'ceph_osd'),
-        (re.compile(r'^/api2/json/nodes/(?P<node>[^/]+)/disks/list$'), 'disks_list'),
+        (re.compile(r'^/api2/json/cluster/status$'), 'cluster_status', ('Sys.Audit',), False),
+        (re.compile(r'^/api2/json/cluster/ceph/status$'), 'ceph_status') + AUDIT_ANY,
+        (re.compile(r'^/api2/json/nodes/(?P<node>[^/]+)/ceph/status$'), 'ceph_status') + AUDIT_ANY,
+        (re.compile(r'^/api2/json/nodes/(?P<node>[^/]+)/ceph/osd$'), 'ceph_osd') + AUDIT_ANY,
+        (re.compile(r'^/api2/json/nodes/(?P<node>[^/]+)/disks/list$'), 'disks_list', ('Sys.Audit',), False),
     ]
 
     def __init__(self, token, control_path):
+        self.token = token
         self.expected_auth = 'PVEAPIToken=%s!%s=%s' % (token['user'], token['token_id'], token['secret'])
         self.control_path = control_path
         self.requests = []
@@ -90,7 +99,28 @@ class Twin:
         with open(self.control_path) as handle:
             control = json.load(handle)
         snap = model.load_snapshot(control['snapshot'])
+        if not control.get('ceph', True):
+            snap['lvm_list'] = {}
         return control, snap
+
+    def _refusal(self, control, snap, name, node, privs, any_of):
+        """(status, reason) when PVE would not answer 200, in pveproxy's order: proxy, permission, handler."""
+        if node is not None and node != snap['hostname']:
+            if any(n['name'] == node and not n.get('online') for n in control.get('extra_nodes', [])):
+                # pveproxy proxies /nodes/{node}/ to that node; AnyEvent::HTTP reports a failed connect as 595.
+                return 595, 'No route to host'
+            return 595, 'no such cluster node \'%s\'' % node
+        reason = access.check(self.token['user'], self.token['token_id'], control.get('privsep', 1),
+                              control.get('acl', []), '/', privs, any_of)
+        if reason:
+            return 403, reason
+        if name in ('ceph_status', 'ceph_osd') and not control.get('ceph', True):
+            # PVE::Ceph::Tools::check_ceph_inited, called first by both handlers
+            return 500, 'pveceph configuration not initialized'
+        if name == 'ceph_osd' and (control.get('osd_tree_empty') or not snap['osd_tree'].get('nodes')):
+            # PVE/API2/Ceph/OSD.pm index: die "no tree nodes found\n" when `osd df tree` has no nodes
+            return 500, 'no tree nodes found'
+        return None
 
     def handle(self, method, raw_path, headers):
         """Returns (status, reason, body dict)."""
@@ -102,7 +132,7 @@ class Twin:
             return 401, 'authentication failure', {'data': None}
         if method != 'GET':
             return 501, 'method %s not implemented by the twin' % method, {'data': None}
-        for pattern, name in self.ROUTES:
+        for pattern, name, privs, any_of in self.ROUTES:
             match = pattern.match(url.path)
             if match:
                 break
@@ -110,12 +140,15 @@ class Twin:
             return 501, 'Method \'GET %s\' not implemented' % url.path, {'data': None}
         control, snap = self._control()
         node = match.groupdict().get('node')
-        if node is not None and node != snap['hostname']:
-            return 595, 'no such cluster node \'%s\'' % node, {'data': None}
+        refusal = self._refusal(control, snap, name, node, privs, any_of)
+        if refusal:
+            # PVE's JSON formatter sends the message in the status line only; the body is {"data": null}.
+            return refusal[0], refusal[1], {'data': None}
         query = parse_qs(url.query)
         if name == 'cluster_status':
-            data = model.cluster_status(snap['hostname'], quorate=control.get('quorate', True),
-                                        extra_nodes=control.get('extra_nodes', []))
+            data = (model.standalone_status(snap['hostname']) if control.get('standalone') else
+                    model.cluster_status(snap['hostname'], quorate=control.get('quorate', True),
+                                         extra_nodes=control.get('extra_nodes', [])))
         elif name == 'ceph_status':
             data = snap['status']
         elif name == 'ceph_osd':

@@ -74,3 +74,13 @@ def test_malformed_table_is_refused(caps):
 
 def test_registered_as_filter():
     assert FilterModule().filters()['verify_report'] is verify_report
+
+
+def test_facts_reach_the_report_but_module_arguments_do_not():
+    """The report draws from the verifiers' facts (md, pvs, ...); invocation holds secrets and stays out."""
+    registered = dict(result(('mirror', False)), md={'state': ['clean', 'degraded']}, pvs=[{'vg_name': 'pve'}],
+                      invocation={'module_args': {'api_token_secret': 's3cret'}})
+    out = verify_report(CAPS, {'pve1': {'root_raid1_verify_result': registered}}, GROUPS, ['pve1'])
+    entry = out['reports'][0]['details']['pve1']
+    assert entry['facts'] == {'md': {'state': ['clean', 'degraded']}, 'pvs': [{'vg_name': 'pve'}]}
+    assert 's3cret' not in repr(out)

@@ -16,6 +16,14 @@ PORTS = [{'name': 'uplink1', 'interface': 'p10', 'role': 'uplink', 'kind': 'eifa
          {'name': 'uplink2', 'interface': 'p14', 'role': 'uplink', 'kind': 'eiface'}]
 
 
+def host_paths(tmp_path, module_name):
+    """The host files the modules write, under tmp_path: never /boot/loader.conf or /etc/sysctl.conf here."""
+    paths = dict(state_dir=str(tmp_path / 'db'))
+    if module_name == 'ng_bridge':
+        paths.update(loader_conf=str(tmp_path / 'loader.conf'), sysctl_conf=str(tmp_path / 'sysctl.conf'))
+    return paths
+
+
 @pytest.fixture
 def twin(tmp_path):
     env = dict(os.environ, NGCTL_TWIN_STATE=str(tmp_path / 'graph.json'), NGCTL_TWIN_IFACES='em0,em1.100',
@@ -25,6 +33,7 @@ def twin(tmp_path):
     def run_module(module_name, check=False, **args):
         args.setdefault('_ansible_check_mode', check)
         args.setdefault('_ansible_diff', True)
+        args.update(host_paths(tmp_path, module_name))
         args_file = tmp_path / 'args.json'
         args_file.write_text(json.dumps({'ANSIBLE_MODULE_ARGS': args}))
         proc = subprocess.run([sys.executable, os.path.join(MODULES, module_name + '.py'), str(args_file)],
@@ -35,6 +44,7 @@ def twin(tmp_path):
         return subprocess.run(['ngctl'] + list(argv), env=env, capture_output=True, text=True, timeout=60, check=False)
 
     run_module.ngctl = ngctl
+    run_module.env = env
     return run_module
 
 
@@ -120,3 +130,60 @@ def test_absent_removes_bridge_and_its_eifaces(twin):
     assert result['batch'] == ['shutdown p11:', 'shutdown p14:', 'shutdown p10:', 'shutdown br0:']
     listing = twin.ngctl('list').stdout
     assert 'bridge' not in listing and 'eiface' not in listing
+
+
+def test_hook_number_above_32_bits_fails_before_any_command(twin):
+    ports = PORTS + [{'name': 'link4294967296', 'interface': 'p15', 'role': 'link', 'kind': 'eiface'}]
+    result = twin('ng_bridge', **bridge(ports=ports))
+    assert result['failed'] is True
+    assert "ng_bridge hook numbers are unsigned 32-bit, at most 4294967295" in result['msg']
+    assert result['commands'] == []
+
+
+def test_twin_exit_codes_like_ngctl(twin):
+    assert twin.ngctl('show', 'nosuchnode:').returncode == 71  # EX_OSERR: the command failed
+    assert twin.ngctl('show').returncode == 64  # EX_USAGE
+    assert twin.ngctl('--bogus').returncode == 64
+    batch = subprocess.run(['ngctl', '-f', '-'], input='shutdown nosuchnode:\n', env=twin.env, capture_output=True,
+                           text=True, check=False)
+    assert batch.returncode == 71 and 'line 1: error in file' in batch.stderr
+
+
+def test_ng_ether_loaded_and_set_for_boot(twin, tmp_path):
+    assert 'em1_100' not in twin.ngctl('list').stdout  # the twin has no ether nodes before kldload
+    planned = twin('ng_bridge', check=True, **bridge())
+    assert planned['changed'] is True and planned['host']['loaded'] == ['ng_ether']
+    assert 'em1_100' not in twin.ngctl('list').stdout and not (tmp_path / 'loader.conf').exists()
+    assert 'connect br0: em1_100: link2 lower' in planned['batch']
+    result = twin('ng_bridge', **bridge())
+    assert result.get('failed') is None, result
+    assert any(c.endswith('kldload -n ng_ether') for c in result['commands'])
+    assert (tmp_path / 'loader.conf').read_text() == 'ng_socket_load="YES"\nng_ether_load="YES"\n'
+    assert result['diff']['after'][str(tmp_path / 'loader.conf')] == 'ng_socket_load="YES"\nng_ether_load="YES"\n'
+    again = twin('ng_bridge', **bridge())
+    assert again['changed'] is False and again['host']['loaded'] == []
+
+
+def test_mode_survives_removal_of_the_first_hook(twin):
+    # Built restrictive with uplink1 first; then uplink1 is replaced by uplink3, so link1 is the oldest hook.
+    ports = [PORTS[0], PORTS[1]]
+    twin('ng_bridge', **bridge(ports=ports))
+    moved = [{'name': 'uplink3', 'interface': 'p16', 'role': 'uplink', 'kind': 'eiface'}, PORTS[1]]
+    twin('ng_bridge', **bridge(ports=moved))
+    assert twin.ngctl('show', 'br0:').stdout.splitlines()[-1].split()[0] == 'link1'
+    again = twin('ng_bridge', **bridge(ports=moved))
+    assert (again.get('failed'), again['changed'], again['mode_before'], again['mode_source']) == (
+        None, False, 'restrictive', 'record'), again.get('msg')
+    verify = twin('ng_bridge_verify', name='br0', restrictive=True, mac_hold_time=1500, ports=moved)
+    assert (verify.get('failed'), verify['mode'], verify['first_hook']) == (None, 'restrictive', 'uplink1'), verify
+
+
+def test_mode_record_of_another_node_is_not_believed(twin):
+    twin('ng_bridge', **bridge())
+    twin.ngctl('shutdown', 'br0:')
+    # Rebuilt by hand as classic: the record names the old node ID, so the oldest hook decides.
+    twin.ngctl('mkpeer', 'p11:', 'bridge', 'ether', 'link1')
+    twin.ngctl('name', 'p11:ether', 'br0')
+    verify = twin('ng_bridge_verify', name='br0', restrictive=True, mac_hold_time=1500, ports=PORTS,
+                  fail_on_error=False)
+    assert (verify['mode'], verify['mode_source']) == ('classic', 'oldest hook')

@@ -20,9 +20,10 @@ def fixture(domain, name):
 class FakeNode:
     """A degraded 0.90 array on vdc3 (disk 2 only), answered from captured command output."""
 
-    def __init__(self, installed=('mdadm', 'pvs', 'sgdisk', 'findmnt', 'blkid')):
+    def __init__(self, installed=('mdadm', 'pvs', 'sfdisk', 'findmnt', 'blkid')):
         self.installed = installed
         self.calls = []
+        self.sfdisk = 'sfdisk_disk2_retyped.json'
         self.blkid = {'/dev/vdc2': fixture('gpt', 'blkid_esp.txt').replace('/dev/vdb2', '/dev/vdc2')}
 
     def get_bin_path(self, name, required=False, **kwargs):
@@ -40,10 +41,8 @@ class FakeNode:
             return 0, self.blkid.get(args[-1], ''), ''
         if tool == 'findmnt':
             return 1, '', ''
-        if tool == 'sgdisk' and args[0] == '--print':
-            return 0, fixture('gpt', 'sgdisk_print_disk2_retyped.txt'), ''
-        if tool == 'sgdisk' and args[0].startswith('--info='):
-            return 0, fixture('gpt', 'sgdisk_info_disk2_p%s.txt' % args[0].split('=')[1]), ''
+        if tool == 'sfdisk' and args[0] == '--json':
+            return 0, fixture('gpt', self.sfdisk), ''
         raise AssertionError('unexpected command %s' % argv)
 
 
@@ -84,6 +83,21 @@ def test_degraded_boot_from_disk2_passes_when_degraded_is_allowed(node):
     assert [pv['pv_name'] for pv in out.result['pvs']] == ['/dev/md0']
 
 
+def test_partition_types_read_with_one_sfdisk_call(node):
+    out = run(node, allow_degraded=True)
+    assert out.result['partition_types']['/dev/vdc'] == {
+        1: '21686148-6449-6E6F-744E-656564454649', 2: 'C12A7328-F81F-11D2-BA4B-00A0C93EC93B',
+        3: 'A19D880F-05FC-4D3B-A006-743F0F84911E', 4: '4FBD7E29-9D25-41B8-AFD0-062C0CEFF05D'}
+    assert [c for c in node.calls if c.startswith(('sfdisk', 'sgdisk'))] == ['sfdisk --json /dev/vdc']
+
+
+def test_a_dos_table_is_named_as_not_a_gpt(node):
+    node.sfdisk = 'sfdisk_dos.json'
+    out = run(node, allow_degraded=True)
+    assert failed_names(out) == ['partition_types_vdc']
+    assert out.result['failed_checks'][0]['problem'] == '/dev/vdc has a dos partition table, not a GPT'
+
+
 def test_degraded_array_fails_with_the_missing_member_named(node):
     out = run(node)
     assert out.failed
@@ -92,8 +106,8 @@ def test_degraded_array_fails_with_the_missing_member_named(node):
 
 
 @pytest.mark.parametrize('installed, missing', [
-    (('mdadm', 'sgdisk', 'findmnt'), 'pvs'),
-    (('findmnt',), 'mdadm, pvs, sgdisk'),
+    (('mdadm', 'sfdisk', 'findmnt'), 'pvs'),
+    (('findmnt',), 'mdadm, pvs, sfdisk'),
 ])
 def test_missing_tools_are_a_failed_check_not_a_crash(node, installed, missing):
     node.installed = installed
@@ -106,7 +120,7 @@ def test_missing_tools_are_a_failed_check_not_a_crash(node, installed, missing):
 
 
 def test_missing_tools_reported_without_failing_when_asked(node):
-    node.installed = ('mdadm', 'sgdisk')
+    node.installed = ('mdadm', 'sfdisk')
     out = run(node, fail_on_error=False)
     assert not out.failed
     assert failed_names(out) == ['tools_installed']

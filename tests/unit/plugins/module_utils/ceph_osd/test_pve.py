@@ -112,3 +112,48 @@ def test_osd_without_a_disk_is_reported(healthy):
     healthy['disks'] = [d for d in healthy['disks'] if d['devpath'] not in ('/dev/vdc', '/dev/vdc4')]
     checks, _facts = pve.evaluate(healthy, NODE)
     assert problems(checks) == {'node_osds_on_disks': 'the disk list of cephnode1 shows no disk for osd.1'}
+
+
+# ---------------------------------------------------------------- answers other than 200 (issue 16)
+
+IDENTITY = 'root@pam!verify'
+
+
+def test_403_names_the_privilege_and_path_from_pves_message():
+    message = pve.api_problem('osd_tree', 'GET /api2/json/nodes/n1/ceph/osd', 403,
+                              'Permission check failed (/, Sys.Audit|Datastore.Audit)', IDENTITY, 'n1')
+    assert message == ("GET /api2/json/nodes/n1/ceph/osd answered 403 Permission check failed (/, Sys.Audit|"
+                       "Datastore.Audit): token root@pam!verify lacks Sys.Audit or Datastore.Audit on /. A "
+                       "privilege-separated token has only what its own ACL grants: pveum acl modify / --tokens "
+                       "'root@pam!verify' --roles PVEAuditor (ceph_osd_api_token_enabled does it, docs/ceph.md)")
+
+
+def test_403_without_pves_wording_falls_back_to_the_known_requirement():
+    message = pve.api_problem('cluster_status', 'GET /api2/json/cluster/status', 403, 'Forbidden', IDENTITY, 'n1')
+    assert 'lacks Sys.Audit on /.' in message
+
+
+@pytest.mark.parametrize('status, reason, expected', [
+    (500, 'pveceph configuration not initialized', 'node n1 has no Ceph set up: run pveceph install'),
+    (500, 'no tree nodes found', 'Ceph on n1 has no OSD tree yet (no OSDs or CRUSH buckets)'),
+    (595, 'No route to host', "node n1 did not answer the API node's proxy; it is offline"),
+])
+def test_other_refusals_say_what_they_mean(status, reason, expected):
+    message = pve.api_problem('ceph_status', 'GET /x', status, reason, IDENTITY, 'n1')
+    assert message.startswith('GET /x answered %d %s: ' % (status, reason)) and expected in message
+
+
+def test_refused_answers_fail_only_the_checks_that_read_them(healthy):
+    errors = {'cluster_status': 'E1', 'disks': 'E2'}
+    healthy.update(cluster_status=None, disks=None)
+    checks, facts = pve.evaluate(healthy, NODE, expected_osd_count=2, errors=errors)
+    assert problems(checks) == {'cluster_quorum': 'E1', 'node_membership': 'E1', 'node_osds_on_disks': 'E2'}
+    assert len(checks.results) == 8  # no expected_disks: node_disks_present is not run
+    assert sorted(facts) == ['ceph', 'hosts', 'node_osds']
+
+
+def test_refused_osd_tree_fails_the_osd_checks_with_its_reason(healthy):
+    checks, _facts = pve.evaluate(dict(healthy, osd_tree=None), NODE, expected_disks=DISKS,
+                                  errors={'osd_tree': 'E3'})
+    assert problems(checks) == {'ceph_host_osds_up_in': 'E3', 'node_osds_on_disks': 'E3'}
+    assert len(checks.results) == 8

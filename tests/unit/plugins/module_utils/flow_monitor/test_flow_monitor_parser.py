@@ -54,5 +54,15 @@ def test_show_flow_monitor_two_exporters():
     monitors = p.parse_show_flow_monitor(read('fixed_show_flow_monitor.txt'))
     assert monitors['asn']['exporters'] == ['nfcapd', 'backup']  # configuration order
     assert monitors['asn']['cache']['active_timeout'] == 100
-    assert monitors['asn']['cache']['update_timeout'] == 150
+    assert 'update_timeout' not in monitors['asn']['cache']  # a normal cache prints none
     assert monitors['asn']['cache']['status'] == 'allocated'
+
+
+def test_destination_vrf_and_netflow_v5_are_read_and_rendered_back():
+    from ansible_collections.isplab.infra.plugins.module_utils.flow_monitor import model as m
+    text = ('flow exporter nfcapd\n destination 192.0.2.10 vrf Mgmt-intf\n transport udp 9995\n'
+            ' export-protocol netflow-v5\n')
+    exp = p.parse_running_config(text)['exporters']['nfcapd']
+    assert (exp['destination'], exp['vrf'], exp['version']) == ('192.0.2.10', 'Mgmt-intf', '5')
+    assert m.exporter_lines(exp)[:3] == ['destination 192.0.2.10 vrf Mgmt-intf', 'transport udp 9995',
+                                        'export-protocol netflow-v5']

@@ -109,3 +109,9 @@ def test_arp_rule_levels():
     assert arp_rule(900, 1200, True)[0] == 'fail'
     assert arp_rule(900, 1200, False)[0] == 'warn'
     assert arp_rule(1200, 1200, True)[0] == 'fail'  # equal is not "exceeds"
+
+
+def test_hook_number_above_32_bits_rejected():
+    with pytest.raises(ValueError, match='unsigned 32-bit, at most 4294967295'):
+        parse_hook_name('link4294967296')
+    assert parse_hook_name('link4294967295') == ('link', 4294967295)

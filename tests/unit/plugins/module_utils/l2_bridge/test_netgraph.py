@@ -144,3 +144,28 @@ def test_boot_lines_create_everything():
     lines = boot_lines(model(), CONFIG)
     assert lines[0] == 'mkpeer . eiface tmp ether'
     assert sum(1 for line in lines if line.startswith('mkpeer br0: eiface')) == 2
+
+
+def test_ether_node_name_replaces_only_dot_and_colon():
+    # ng_ether.c ng_ether_sanitize_ifname(): '[' and ']' are kept (netgraph then refuses the name).
+    assert ether_node_name('lagg0.7:a[1]') == 'lagg0_7_a[1]'
+
+
+def test_ether_interface_with_brackets_is_a_problem_before_any_change():
+    ports = [{'name': 'uplink1', 'interface': 'p10', 'role': 'uplink', 'kind': 'eiface'},
+             {'name': 'link1', 'interface': 'em[1]', 'role': 'link'}]
+    result = plan(model(ports=ports), None, {'em_1_', 'em[1]'}, CONFIG)
+    assert result['problems'] == ['port link1: interface em[1]: ng_ether cannot name its node (netgraph names must '
+                                  'not contain [ or ]), so no hook can address it by name']
+
+
+def test_recorded_mode_wins_over_the_oldest_hook():
+    # uplink1, the first hook ever, was removed: link1 is now the oldest, but the bridge stays restrictive.
+    shown = parse_show(fixture('ngctl-show-restrictive.txt'))
+    hooks = dict((h['hook'], h) for h in shown['hooks'])
+    shown['hooks'] = [hooks['uplink2'], hooks['link2'], hooks['link1']]  # uplink2 reconnected after the links
+    assert observed_mode(shown['hooks']) == 'classic'  # what inference alone believes
+    ports = [p for p in model()['ports'] if p['name'] != 'uplink1']
+    result = plan(model(ports=ports), shown, {'p10', 'p11', 'p14', 'em1_100', 'br0'}, CONFIG, observed_config=CONFIG,
+                  belief=('restrictive', 'record', 'uplink1'))
+    assert (result['problems'], result['lines'], result['mode_before']) == ([], [], 'restrictive')

@@ -1,4 +1,4 @@
-"""Parsers of mdadm, /proc/mdstat, LVM JSON reports and sgdisk/wipefs/blkid/lsblk on captured real output."""
+"""Parsers of mdadm, /proc/mdstat, LVM JSON reports and sfdisk/wipefs/blkid/lsblk on captured real output."""
 
 import os
 
@@ -144,34 +144,92 @@ def test_foreign_filter_and_unsafe_pattern():
         lvm.managed_filter_block(['/dev/disk/by-id/x|y'])
 
 
-def test_sgdisk_print_installer_layout():
-    table = gpt.parse_sgdisk_print(fixture('gpt', 'sgdisk_print_disk1.txt'))
-    assert table['has_table'] and table['logical_sector_size'] == 512 and table['sectors'] == 4194304
-    assert [(p['number'], p['start'], p['end'], p['code']) for p in table['partitions']] == [
-        (1, 34, 2047, 'EF02'), (2, 2048, 133119, 'EF00'), (3, 133120, 2230271, '8E00')]
-    retyped = gpt.parse_sgdisk_print(fixture('gpt', 'sgdisk_print_disk2_retyped.txt'))
+def sfdisk(name):
+    """A captured ``sfdisk --json`` answer (capture_sfdisk.sh), with its exit status when it was not 0."""
+    rc_path = os.path.join(FIXTURES, 'gpt', name + '.rc')
+    rc = int(fixture('gpt', name + '.rc')) if os.path.exists(rc_path) else 0
+    return gpt.parse_sfdisk_json(fixture('gpt', name), rc)
+
+
+def rows(table):
+    return [(p['number'], p['start'], p['end']) for p in table['partitions']]
+
+
+def test_sfdisk_installer_layout():
+    table = sfdisk('sfdisk_disk1.json')
+    assert table['has_table'] and table['label'] == 'gpt'
+    assert table['logical_sector_size'] == 512 and table['last_usable'] == 4194270
+    assert rows(table) == [(1, 34, 2047), (2, 2048, 133119), (3, 133120, 2230271)]
+    assert [table['parts'][n]['type_guid'] for n in (1, 2, 3)] == [gpt.BIOS_BOOT, gpt.EFI_SYSTEM, gpt.LINUX_LVM]
+    retyped = sfdisk('sfdisk_disk2_retyped.json')
     assert retyped['partitions'][3]['name'] == 'Ceph OSD'
     assert gpt.same_layout(table, retyped)
     assert retyped['disk_guid'] != table['disk_guid']
 
 
-def test_sgdisk_print_without_table():
-    table = gpt.parse_sgdisk_print(fixture('gpt', 'sgdisk_print_empty.txt'))
-    assert table['has_table'] is False and table['partitions'] == []
+def test_sfdisk_fixtures_describe_the_disks_of_the_sgdisk_capture():
+    """The image files of capture_sfdisk.sh carry the sectors and GUIDs the lab VM capture printed."""
+    for name, info_names in (
+            ('sfdisk_disk1.json', dict((n, 'sgdisk_info_disk1_p%d.txt' % n) for n in (1, 2, 3))),
+            ('sfdisk_disk1_retyped.json', dict((n, 'sgdisk_info_disk1_retyped_p%d.txt' % n) for n in (1, 2, 3, 4))),
+            ('sfdisk_disk2_retyped.json', dict((n, 'sgdisk_info_disk2_p%d.txt' % n) for n in (1, 2, 3, 4)))):
+        parts = sfdisk(name)['parts']
+        assert sorted(parts) == sorted(info_names)
+        for number, info_name in info_names.items():
+            text = fixture('gpt', info_name)
+            for key, label in (('type_guid', 'Partition GUID code: '), ('unique_guid', 'Partition unique GUID: '),
+                               ('start', 'First sector: '), ('end', 'Last sector: ')):
+                assert str(parts[number][key]) == text.split(label)[1].split()[0], (name, number, key)
+            assert "Partition name: '%s'" % parts[number]['name'] in text
 
 
-@pytest.mark.parametrize('name,type_guid', [
-    ('sgdisk_info_disk1_p1.txt', gpt.BIOS_BOOT), ('sgdisk_info_disk1_p2.txt', gpt.EFI_SYSTEM),
-    ('sgdisk_info_disk1_p3.txt', gpt.LINUX_LVM), ('sgdisk_info_disk2_p3.txt', gpt.LINUX_RAID),
-    ('sgdisk_info_disk2_p4.txt', gpt.CEPH_OSD)])
-def test_sgdisk_info_type_guids(name, type_guid):
-    assert gpt.parse_sgdisk_info(fixture('gpt', name))['type_guid'] == type_guid
+def test_sfdisk_without_table_is_exit_status_1_and_no_output():
+    """util-linux 2.38.1 on an empty image: rc 1, empty stdout; the English stderr is not read."""
+    assert fixture('gpt', 'sfdisk_empty.json') == '' and fixture('gpt', 'sfdisk_empty.json.rc').strip() == '1'
+    table = sfdisk('sfdisk_empty.json')
+    assert table['has_table'] is False and table['label'] is None
+    assert table['partitions'] == [] and table['parts'] == {} and table['disk_guid'] is None
 
 
-def test_sgdisk_info_fields():
-    info = gpt.parse_sgdisk_info(fixture('gpt', 'sgdisk_info_disk2_p4.txt'))
-    assert info['name'] == 'Ceph OSD' and info['end'] == 4194270
-    assert len(info['unique_guid']) == 36
+def test_sfdisk_exit_0_without_json_is_an_error_not_an_empty_disk():
+    with pytest.raises(ValueError):
+        gpt.parse_sfdisk_json('', 0)
+
+
+def test_sfdisk_dos_table_has_rows_but_no_gpt_partitions():
+    table = sfdisk('sfdisk_dos.json')
+    assert table['has_table'] and table['label'] == 'dos' and table['disk_guid'] is None
+    assert rows(table) == [(1, 2048, 133119), (2, 133120, 4194303)]
+    assert table['parts'] == {}
+    assert not gpt.same_layout(table, table)
+
+
+def test_sfdisk_field_notes_layouts():
+    """Field notes section 1: p2 2048-1050623 (512 MiB ESP), p3 19.5 GiB from 1050624; converted: p3 Linux
+    RAID and p4 Ceph OSD over the rest, new GUIDs; the 1 GiB ESP variant moves p3."""
+    installer, converted = sfdisk('sfdisk_pve_installer.json'), sfdisk('sfdisk_pve_converted.json')
+    assert rows(installer) == [(1, 34, 2047), (2, 2048, 1050623), (3, 1050624, 41945087)]
+    assert (installer['partitions'][2]['size'] * 512) == 19.5 * 1024 ** 3
+    assert [converted['parts'][n]['type_guid'] for n in (1, 2, 3, 4)] == [
+        gpt.BIOS_BOOT, gpt.EFI_SYSTEM, gpt.LINUX_RAID, gpt.CEPH_OSD]
+    assert converted['parts'][4]['start'] == 41945088 and converted['parts'][4]['end'] == converted['last_usable']
+    assert converted['parts'][4]['name'] == 'Ceph OSD'
+    assert gpt.same_layout(installer, converted) and converted['disk_guid'] != installer['disk_guid']
+    assert not set(p['unique_guid'] for p in installer['parts'].values()) & set(
+        p['unique_guid'] for p in converted['parts'].values())
+    esp_1g = sfdisk('sfdisk_pve_esp_1g.json')
+    assert rows(esp_1g)[1:] == [(2, 2048, 2099199), (3, 2099200, 42993663)]
+    assert not gpt.same_layout(installer, esp_1g)
+
+
+@pytest.mark.parametrize('device, node, number', [
+    ('/dev/nvme0n1', '/dev/nvme0n1p12', 12), ('/dev/disk/by-id/virtio-disk1', '/dev/disk/by-id/virtio-disk1-part3', 3),
+    ('/dev/md0', '/dev/md0p1', 1)])
+def test_sfdisk_partition_number_from_node_name(device, node, number):
+    """libfdisk names nodes device + separator + number (utils.c fdisk_partname): 'p' after a digit, '-part'
+    under /dev/disk/by-id."""
+    text = fixture('gpt', 'sfdisk_disk1.json').replace('"vdb"', '"%s"' % device).replace('"vdb3"', '"%s"' % node)
+    assert gpt.parse_sfdisk_json(text)['partitions'][2]['number'] == number
 
 
 def test_wipefs_blkid_lsblk():

@@ -18,19 +18,21 @@ def fixture(domain, name):
         return fh.read()
 
 
-def disk(print_name, info_names, size=2 * 1024 ** 3, wipefs=None):
-    table = gpt.parse_sgdisk_print(fixture('gpt', print_name))
-    parts = dict((n, gpt.parse_sgdisk_info(fixture('gpt', name))) for n, name in info_names.items())
-    state = {'table': table, 'parts': parts, 'size_bytes': size}
+def sfdisk(name):
+    """A captured ``sfdisk --json`` answer, with its exit status when the capture kept one."""
+    rc_path = os.path.join(FIXTURES, 'gpt', name + '.rc')
+    rc = int(fixture('gpt', name + '.rc')) if os.path.exists(rc_path) else 0
+    return gpt.parse_sfdisk_json(fixture('gpt', name), rc)
+
+
+def disk(name, size=2 * 1024 ** 3, wipefs=None):
+    table = sfdisk(name)
+    state = {'table': table, 'parts': table.pop('parts'), 'size_bytes': size}
     if wipefs:
         state['signatures'] = blockdev.parse_wipefs(fixture('gpt', wipefs))
     return state
 
 
-DISK1_FRESH = {1: 'sgdisk_info_disk1_p1.txt', 2: 'sgdisk_info_disk1_p2.txt', 3: 'sgdisk_info_disk1_p3.txt'}
-DISK1_RETYPED = dict((n, 'sgdisk_info_disk1_retyped_p%d.txt' % n) for n in (1, 2, 3, 4))
-DISK2_RETYPED = {1: 'sgdisk_info_disk2_p1.txt', 2: 'sgdisk_info_disk2_p2.txt', 3: 'sgdisk_info_disk2_p3.txt',
-                 4: 'sgdisk_info_disk2_p4.txt'}
 UUID = 'e30f21fe:d170ca28:8e7d9606:3a24364a'
 BRIEF = mdraid.parse_brief(fixture('mdraid', 'brief_clean.txt'))
 
@@ -45,8 +47,8 @@ def params(**overrides):
 def fresh_state():
     return {
         'firmware': 'bios',
-        'disk1': disk('sgdisk_print_disk1.txt', DISK1_FRESH),
-        'disk2': disk('sgdisk_print_empty.txt', {}, wipefs='wipefs_empty.json'),
+        'disk1': disk('sfdisk_disk1.json'),
+        'disk2': disk('sfdisk_empty.json', wipefs='wipefs_empty.json'),
         'd1p2_blkid': gpt.parse_blkid_export(fixture('gpt', 'blkid_esp.txt')),
         'd2p2_blkid': {}, 'd2p3_blkid': {}, 'd2p3_examine': None,
         'mdstat': {}, 'md_detail': None,
@@ -63,7 +65,7 @@ def fresh_state():
 def md_created_state():
     """md0 built on disk 2 and the PV created on it (the capture's state right after pvcreate)."""
     state = fresh_state()
-    state['disk2'] = disk('sgdisk_print_disk2_retyped.txt', DISK2_RETYPED, wipefs='wipefs_disk2_table.json')
+    state['disk2'] = disk('sfdisk_disk2_retyped.json', wipefs='wipefs_disk2_table.json')
     # disk 2's ESP as copy_boot_partitions leaves it: disk 1's filesystem under a new volume ID
     state['d2p2_blkid'] = dict(gpt.parse_blkid_export(fixture('gpt', 'blkid_esp.txt')), UUID='1B2C-3D4E')
     state['d2p3_blkid'] = gpt.parse_blkid_export(fixture('gpt', 'blkid_member_with_pv.txt'))
@@ -79,7 +81,7 @@ def md_created_state():
 
 def done_state():
     state = md_created_state()
-    state['disk1'] = disk('sgdisk_print_disk1_retyped.txt', DISK1_RETYPED)
+    state['disk1'] = disk('sfdisk_disk1_retyped.json')
     state['mdstat'] = mdraid.parse_mdstat(fixture('mdraid', 'mdstat_clean.txt'))
     state['md_detail'] = mdraid.parse_detail(fixture('mdraid', 'detail_clean.txt'))
     state['pvs'] = lvm.parse_pvs(fixture('lvm', 'pvs_on_md.json'))
@@ -197,7 +199,7 @@ def test_half_built_array_is_assembled_not_recreated():
 
 def test_copied_table_with_old_guids_gets_new_ones_only():
     state = fresh_state()
-    state['disk2'] = disk('sgdisk_print_disk1.txt', DISK1_FRESH, wipefs='wipefs_disk1.json')
+    state['disk2'] = disk('sfdisk_disk1.json', wipefs='wipefs_disk1.json')
     phases = raid1_plan.plan(params(), state)
     assert names(phases)[0] == 'copy_table'
     assert 'sgdisk --replicate=/dev/vdc /dev/vdb' not in commands(phases[:1])
@@ -227,7 +229,7 @@ def test_refuses_disk2_with_signatures_unless_opted_in():
 
 def test_refuses_foreign_pv_on_a_same_layout_disk2():
     state = fresh_state()
-    state['disk2'] = disk('sgdisk_print_disk2_retyped.txt', DISK2_RETYPED, wipefs='wipefs_disk2_table.json')
+    state['disk2'] = disk('sfdisk_disk2_retyped.json', wipefs='wipefs_disk2_table.json')
     state['d2p3_blkid'] = gpt.parse_blkid_export(fixture('gpt', 'blkid_pv.txt'))
     assert refusal(params(), state).startswith('disk2 /dev/vdc is not empty (partition table with 4 partitions;')
 
@@ -252,7 +254,7 @@ def test_refuses_undeclared_vg_and_pv():
 def swap_disks(state):
     state = copy.deepcopy(state)
     state['disk1'], state['disk2'] = state['disk2'], state['disk1']
-    state['disk1'] = disk('sgdisk_print_disk1.txt', DISK1_FRESH)
+    state['disk1'] = disk('sfdisk_disk1.json')
     state['disk2']['signatures'] = []
     return state
 
@@ -302,3 +304,21 @@ def test_fstab_without_nofail_gets_it_right_after_the_copy():
     state['fstab_esp_needs_nofail'] = True
     phases = names(raid1_plan.plan(params(), state))
     assert phases[:3] == ['copy_table', 'copy_boot_partitions', 'esp_fstab_nofail']
+
+
+def test_refuses_disk1_with_a_dos_table():
+    state = fresh_state()
+    state['disk1'] = disk('sfdisk_dos.json')
+    assert refusal(params(), state) == (
+        'disk1 /dev/vdb has a dos partition table, not a GPT; the conversion copies the Proxmox installer GPT '
+        '(p1 BIOS boot, p2 EFI System, p3 Linux LVM)')
+
+
+def test_disk2_with_a_dos_table_is_not_empty_and_is_zapped_only_when_opted_in():
+    state = fresh_state()
+    state['disk2'] = disk('sfdisk_dos.json', wipefs='wipefs_dos.json')
+    assert refusal(params(), state) == (
+        'disk2 /dev/vdc is not empty (partition table with 2 partitions; signatures: dos); '
+        'set allow_wipe_disk2=true (role: root_raid1_wipe_disk2) to overwrite it')
+    phases = raid1_plan.plan(params(allow_wipe_disk2=True), state)
+    assert commands(phases)[:2] == ['sgdisk --zap-all /dev/vdc', 'sgdisk --replicate=/dev/vdc /dev/vdb']
