@@ -19,7 +19,7 @@ options: {}
 options:
   fail_on_error:
     description:
-      - Fail the task when a check fails. Either way the result lists every check and RV(failed_checks).
+      - Fail the task when a check fails. Either way the result lists every check and the failed ones.
     type: bool
     default: true
 attributes:

@@ -73,6 +73,11 @@ checks:
   returned: always
   type: list
   elements: dict
+failed_checks:
+  description: The checks that failed (C(bridge readable) when C(ngctl show) does not fit the socket buffer).
+  returned: always
+  type: list
+  elements: dict
 '''
 
 from ansible.module_utils.basic import AnsibleModule

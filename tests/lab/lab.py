@@ -110,7 +110,9 @@ def _start_pve_twin():
     """The PVE API twin (tests/twins/pve_api) answers for the PVE node from its real cluster's snapshot."""
     os.makedirs(os.path.join(PVE_TWIN_DIR, 'tls'), mode=0o700, exist_ok=True)
     _write_private(os.path.join(PVE_TWIN_DIR, 'control.json'),
-                   {'snapshot': os.path.join(PVE_TWIN_DIR, 'snapshot'), 'quorate': True})
+                   {'snapshot': os.path.join(PVE_TWIN_DIR, 'snapshot'), 'quorate': True,
+                    # Like a real PVE token: privilege-separated, so it reads only what this ACL grants.
+                    'acl': [{'path': '/', 'token': 'root@pam!lab', 'roles': ['PVEAuditor'], 'propagate': 0}]})
     return _spawn_twin(PVE_TWIN_DIR, 'tests.twins.pve_api.server',
                        ['--token-file', os.path.join(PVE_TWIN_DIR, 'token.json'),
                         '--control', os.path.join(PVE_TWIN_DIR, 'control.json'),

@@ -649,7 +649,8 @@ def main(argv):
     # soreserve(), which fails (ENOBUFS) above sb_max_adj = kern.ipc.maxsockbuf * MCLBYTES / (MSIZE + MCLBYTES).
     graph.kldload('ng_socket')
     sysctls = graph.state['sysctl']
-    if max(sysctls['net.graph.recvspace'], sysctls['net.graph.maxdgram']) > sysctls['kern.ipc.maxsockbuf'] * 2048 // 2304:
+    sb_max_adj = sysctls['kern.ipc.maxsockbuf'] * 2048 // 2304
+    if max(sysctls['net.graph.recvspace'], sysctls['net.graph.maxdgram']) > sb_max_adj:
         sys.stderr.write('ngctl: can\'t create node: %s\n' % os.strerror(errno.ENOBUFS))
         graph.save()
         return EX_OSERR
