@@ -96,7 +96,7 @@ def with_option(text, target, option):
     entry = _single(text, target)
     if entry is None:
         return None
-    if option in [key for key, _ in entry['options']]:
+    if option in [pair[0] for pair in entry['options']]:
         return text
     lines = text.splitlines(True)
     raw = lines[entry['line']]

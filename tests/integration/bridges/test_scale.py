@@ -55,9 +55,9 @@ def test_4000_lines_one_batch_and_single_hook_changes(twin_factory):
 def test_4000_hooks_do_not_fit_the_default_socket_buffer(twin_factory):
     """The twin drops replies larger than net.graph.recvspace, as ng_socket.c does; the module copes."""
     twin = twin_factory(interfaces(LINES), subdir='limit')
-    twin.ngctl('-f', '-', stdin='\n'.join(['mkpeer . eiface tmp ether', 'name .:tmp e0', 'rmhook . tmp',
-                                            'mkpeer e0: bridge ether uplink1', 'name e0:ether br0',
-                                            'msg br0: setpersistent']))
+    build = ['mkpeer . eiface tmp ether', 'name .:tmp e0', 'rmhook . tmp',
+             'mkpeer e0: bridge ether uplink1', 'name e0:ether br0', 'msg br0: setpersistent']
+    twin.ngctl('-f', '-', stdin='\n'.join(build))
     twin.ngctl('-f', '-', stdin='\n'.join('mkpeer br0: eiface link%d ether' % n for n in range(1, LINES + 1)))
     refused = subprocess.run([os.path.join(TWIN_DIR, 'ngctl'), 'show', 'br0:'], env=twin.env, capture_output=True,
                              text=True, check=False)

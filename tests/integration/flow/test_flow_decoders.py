@@ -67,7 +67,7 @@ def test_tshark_decodes_the_twins_export_like_the_twin_meant_it(tmp_path):
         pytest.fail('tshark is not installed (tests/tools/bootstrap-debian installs it)')
     sent = []
     sim = Simulation(configured_state(PORT, 60), TRAFFIC, origin=1700000000, send=lambda p, d: sent.append((p, d)))
-    for _ in range(60):  # 600 simulated seconds: several exports and template refreshes
+    for _step in range(60):  # 600 simulated seconds: several exports and template refreshes
         sim.step()
     assert len(sim.exported) >= 10
     pcap = str(tmp_path / 'twin.pcap')
@@ -107,7 +107,7 @@ def test_flows_lost_per_collector_restart_are_bounded_by_the_template_timeout(tm
     state = configured_state(port, template_timeout, active=10)
     import socket
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sim = Simulation(state, TRAFFIC, origin=1700000000, step=10, send=lambda p, d: sock.sendto(p, d))
+    sim = Simulation(state, TRAFFIC, origin=1700000000, step=10, send=sock.sendto)
     # templates go out at 10 s (first export) and every template_timeout after: 1210 s is a refresh for both
     # timers, and restarting right after it is the worst case
     sent_after = 0

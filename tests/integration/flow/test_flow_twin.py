@@ -155,9 +155,9 @@ def test_flow_monitor_idempotent_check_mode_and_verify(twin, tmp_path):
              'running': conn.send_command('show running-config | section flow')}
     conn.disconnect()
     checks = CheckList()
-    flow_monitor_verify.evaluate(checks, after, ['asn'], [{'interface': 'GigabitEthernet1', 'monitor': 'asn',
-                                                           'family': 'ipv4', 'direction': 'input'}], 300,
-                                   ['monitor * update timeout'])  # a normal cache prints no update timeout
+    attachment = {'interface': 'GigabitEthernet1', 'monitor': 'asn', 'family': 'ipv4', 'direction': 'input'}
+    # a normal cache prints no update timeout
+    flow_monitor_verify.evaluate(checks, after, ['asn'], [attachment], 300, ['monitor * update timeout'])
     assert checks.failed == []
     assert len(checks.results) >= 8
 
@@ -167,8 +167,8 @@ def test_record_change_on_attached_monitor_is_planned_around_in_use(twin, tmp_pa
     params = dict(connection(twin), **role_params(9995, str(tmp_path / 'backup')))
     module = FakeModule(params)
     flow_monitor.run(module, IosSession(module))
-    params['records'][0]['fields'] = flow_model.DEFAULT_RECORD_FIELDS + ['match interface input',
-                                                                             'collect interface output']
+    params['records'][0]['fields'] = flow_model.DEFAULT_RECORD_FIELDS + [
+        'match interface input', 'collect interface output']
     result = flow_monitor.run(module, IosSession(module))
     lines = result['config_lines']
     assert lines.index('no ip flow monitor asn input') < lines.index('match interface input')

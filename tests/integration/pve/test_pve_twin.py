@@ -194,8 +194,8 @@ def test_acl_reaches_a_path_only_where_it_applies(twin):
     twin.control(acl=[dict(AUDITOR_ACL, path='/nodes', propagate=1)])
     assert refusal(client.cluster.status.get)[0] == 403
     # a deeper entry replaces what / grants, even with propagate on /
-    twin.control(acl=[dict(AUDITOR_ACL, propagate=1), dict(AUDITOR_ACL, path='/nodes/%s' % NODE,
-                                                            roles=['NoAccess'])])
+    twin.control(acl=[dict(AUDITOR_ACL, propagate=1),
+                      dict(AUDITOR_ACL, path='/nodes/%s' % NODE, roles=['NoAccess'])])
     assert api(twin).cluster.status.get()
     # an ACL for another token grants this one nothing
     twin.control(acl=[dict(AUDITOR_ACL, token='root@pam!other')])

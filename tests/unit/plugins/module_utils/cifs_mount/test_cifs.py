@@ -170,8 +170,8 @@ def test_invalid_spec_exact_error(overrides, message):
 SHARE_RULE = 'share names must not contain " / \\ [ ] : | < > + = ; , * ?, whitespace or control characters'
 
 
-@pytest.mark.parametrize('server', ['files.example.net', 'fs1', 'FS_1', 'fs1.example.net.', '10.0.0.1',
-                                   '2001:db8::10', 'fe80::1%eth0'])
+@pytest.mark.parametrize('server', [
+    'files.example.net', 'fs1', 'FS_1', 'fs1.example.net.', '10.0.0.1', '2001:db8::10', 'fe80::1%eth0'])
 def test_servers_that_are_host_names_or_addresses_pass(server):
     assert declaration.validate_spec(spec(server=server)) == []
 

@@ -64,5 +64,5 @@ def test_destination_vrf_and_netflow_v5_are_read_and_rendered_back():
             ' export-protocol netflow-v5\n')
     exp = p.parse_running_config(text)['exporters']['nfcapd']
     assert (exp['destination'], exp['vrf'], exp['version']) == ('192.0.2.10', 'Mgmt-intf', '5')
-    assert m.exporter_lines(exp)[:3] == ['destination 192.0.2.10 vrf Mgmt-intf', 'transport udp 9995',
-                                        'export-protocol netflow-v5']
+    assert m.exporter_lines(exp)[:3] == [
+        'destination 192.0.2.10 vrf Mgmt-intf', 'transport udp 9995', 'export-protocol netflow-v5']
