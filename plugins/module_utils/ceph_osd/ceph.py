@@ -11,9 +11,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import json
 import os
 
+from ansible_collections.isplab.infra.plugins.module_utils.common import blockdev
 from ansible_collections.isplab.infra.plugins.module_utils.common.blockdev import BlockdevError, parse_lsblk, parse_wipefs
 
 # GPT partition type "Ceph OSD" (field notes section 1).
@@ -32,13 +32,7 @@ class CephError(Exception):
 
 
 def _load(text, what):
-    text = (text or '').strip()
-    if not text:
-        return None
-    try:
-        return json.loads(text)
-    except ValueError as exc:
-        raise CephError('%s did not print JSON: %s' % (what, exc))
+    return blockdev.load_json(text, what, CephError)
 
 
 def parse_lvm_list(text):

@@ -14,13 +14,15 @@ class BlockdevError(ValueError):
     """Output of a util-linux tool that is not the JSON it promises."""
 
 
-def _load(text, what):
-    if not text.strip():
+def load_json(text, what, error=BlockdevError):
+    """A CLI's JSON output; None for no output, ``error`` naming the tool for anything else that is not JSON."""
+    text = (text or '').strip()
+    if not text:
         return None
     try:
         return json.loads(text)
     except ValueError as exc:
-        raise BlockdevError('%s printed no JSON: %s' % (what, exc))
+        raise error('%s did not print JSON: %s' % (what, exc))
 
 
 def parse_lsblk(text):
@@ -34,12 +36,12 @@ def parse_lsblk(text):
             flat.append(entry)
             walk(device.get('children') or [], device.get('name'))
 
-    walk((_load(text, 'lsblk') or {}).get('blockdevices') or [], None)
+    walk((load_json(text, 'lsblk') or {}).get('blockdevices') or [], None)
     return flat
 
 
 def parse_wipefs(text):
     """``wipefs --no-act --json DEV``: list of signatures (type, offset, uuid, label); no output = none."""
-    data = _load(text, 'wipefs') or {}
+    data = load_json(text, 'wipefs') or {}
     return [{'type': sig.get('type'), 'offset': sig.get('offset'), 'uuid': sig.get('uuid'), 'label': sig.get('label')}
             for sig in data.get('signatures') or []]
