@@ -70,8 +70,11 @@ PREDEFINED = {
         'collect timestamp sys-uptime first', 'collect timestamp sys-uptime last']),
 }
 
+# the default interface table (name -> ifindex); a RouterState may carry its own (tests/twins/ios_xe/network.py)
 INTERFACES = {'GigabitEthernet1': 1, 'GigabitEthernet2': 2, 'GigabitEthernet3': 3, 'Loopback0': 4}
-INTERFACE_ABBREV = (('GigabitEthernet', ('gi', 'gig', 'giga', 'gigabitethernet')), ('Loopback', ('lo', 'loop', 'loopback')))
+INTERFACE_ABBREV = (('GigabitEthernet', ('gi', 'gig', 'giga', 'gigabitethernet')),
+                    ('TenGigabitEthernet', ('te', 'ten', 'tengig', 'tengigabitethernet')),
+                    ('Loopback', ('lo', 'loop', 'loopback')))
 
 INVALID = "% Invalid input detected at '^' marker."
 DEFAULT_TIMEOUTS = {'active': 1800, 'inactive': 15, 'update': 1800}
@@ -115,14 +118,16 @@ def _field(line):
     return words[0], keyword
 
 
-def canonical_interface(name):
+def canonical_interface(name, interfaces=None):
+    """The full name of an interface of ``interfaces`` (default: INTERFACES) that ``name`` abbreviates, or None."""
+    interfaces = INTERFACES if interfaces is None else interfaces
     match = re.match(r'^([A-Za-z]+)\s*([\d/.]+)$', name)
     if match:
         prefix = match.group(1).lower()
         for full, abbrevs in INTERFACE_ABBREV:
             if prefix in abbrevs or (full.lower().startswith(prefix) and len(prefix) >= 2):
                 candidate = full + match.group(2)
-                if candidate in INTERFACES:
+                if candidate in interfaces:
                     return candidate
     return None
 
@@ -130,9 +135,10 @@ def canonical_interface(name):
 class RouterState:
     """Configuration of one twin router; guarded by ``lock`` (SSH sessions and the exporter share it)."""
 
-    def __init__(self, hostname='R1'):
+    def __init__(self, hostname='R1', interfaces=None):
         self.lock = threading.RLock()
         self.hostname = hostname
+        self.interfaces = dict(INTERFACES if interfaces is None else interfaces)  # name -> ifindex (SNMP)
         self.records = {}      # name -> {'description', 'fields': [..]}
         self.exporters = {}    # name -> {...}
         self.monitors = {}     # name -> {...}
@@ -235,12 +241,12 @@ class RouterState:
             if mon['record']:
                 out.append(' record %s' % mon['record'])
             out.append('!')
-        for ifname in sorted(INTERFACES):
+        for ifname in sorted(self.interfaces):
             out.append('interface %s' % ifname)
             if ifname.startswith('Loopback'):
                 out.append(' ip address 192.0.2.1 255.255.255.255')
             else:
-                out.append(' ip address 198.51.100.%d 255.255.255.0' % INTERFACES[ifname])
+                out.append(' ip address 198.51.100.%d 255.255.255.0' % (self.interfaces[ifname] % 255))
                 out.append(' negotiation auto')
             for family, mon, direction in self.attachments.get(ifname, []):
                 out.append(' %s flow monitor %s %s' % ('ipv6' if family == 'ipv6' else 'ip', mon, direction))
@@ -374,9 +380,9 @@ class RouterState:
             exp['destination'] = None if negate else words[1]
             exp['vrf'] = words[3] if not negate and len(words) == 4 else None
         elif words and words[0] == 'source' and (negate or len(words) == 2):
-            if not negate and not canonical_interface(words[1]):
+            if not negate and not canonical_interface(words[1], self.interfaces):
                 raise CliError(INVALID, 1)
-            exp['source'] = None if negate else canonical_interface(words[1])
+            exp['source'] = None if negate else canonical_interface(words[1], self.interfaces)
         elif words[:2] == ['transport', 'udp'] and (negate or (len(words) == 3 and _in_range(words[2], 'port'))):
             exp['port'] = None if negate else int(words[2])
         elif words[:1] == ['export-protocol'] and (negate or (len(words) == 2 and words[1] in PROTOCOLS)):
@@ -458,7 +464,7 @@ class RouterState:
                 if att not in atts:
                     atts.append(att)
             self.changed()
-        elif words[:2] in (['ip', 'address'], ['negotiation', 'auto'], ['description']):
+        elif words[:2] in (['ip', 'address'], ['negotiation', 'auto']) or words[:1] == ['description']:
             return
         else:
             raise CliError(INVALID, shift)

@@ -12,8 +12,17 @@ timeout`` simulated seconds of its exporter (default 600); data packets in
 between carry no template, so a collector that restarted cannot decode them
 until the next refresh.  Not modelled: permanent caches (update
 timeout), sampling, IPFIX export, cache-full emergency aging.
+
+Traffic items: ``{src_as, dst_as, input, output, bps[, src_addr, dst_addr,
+packet_size, family]}``; ``src_addr``/``dst_addr`` fill the ipv4 address fields
+(types 8, 12; 0.0.0.0 when absent).  A scan item ``{..., "scan": {"prefixes":
+[...], "bps_per_address": 2000}}`` stands for one small flow to every address
+of those prefixes: a cache keyed on the destination address holds one entry
+per address, as a router's does.  The cache key is exactly the record's match
+fields (plus the monitor): two items that agree on them share one entry.
 """
 
+import ipaddress
 import socket
 import threading
 import time
@@ -28,7 +37,7 @@ class Simulation:
 
     def __init__(self, state, traffic, origin, step=10, send=None):
         self.state = state
-        self.traffic = traffic
+        self.traffic = expand_traffic(traffic)
         self.origin = int(origin)
         self.step_s = step
         self.now = 0  # simulated seconds since origin
@@ -38,6 +47,12 @@ class Simulation:
         self.send = send or (lambda packet, dest: None)
         self.exported = []  # (monitor, record dict) of every exported record, for tests
         self.template_sent = {}  # (dest, template id) -> (fields, simulated second it was last sent)
+        # traffic is fixed for the run: index it by (family, direction, interface) once
+        self._by_interface = {}
+        for item in self.traffic:
+            for direction in ('input', 'output'):
+                key = (item.get('family', 'ipv4'), direction, item.get(direction))
+                self._by_interface.setdefault(key, []).append(item)
 
     def _uptime_ms(self, seconds):
         return BOOT_UPTIME_MS + int(seconds * 1000)
@@ -59,16 +74,15 @@ class Simulation:
                     if not mon or not mon['record'] or not mon['exporters']:
                         continue
                     layout = st.layout(mon['record'])
-                    for item in self.traffic:
-                        if item.get('family', 'ipv4') != family or item.get(direction) != ifname:
-                            continue
+                    match_fields = st.record_fields(mon['record'])
+                    key_types = [t for _s, t, _o, _z, kw in layout if ('match ' + kw) in match_fields]
+                    for item in self._by_interface.get((family, direction, ifname), ()):
                         delta = self._total_bytes(item, end) - self._total_bytes(item, start)
                         size = int(item.get('packet_size', 1000))
                         pkts = (self._total_bytes(item, end) // size) - (self._total_bytes(item, start) // size)
                         values = self._values(item, direction, layout)
-                        match_fields = st.record_fields(mon['record'])
-                        key_values = tuple(values[t] for _s, t, _o, _z, kw in layout if ('match ' + kw) in match_fields)
-                        key = (mname, ifname, direction, key_values)
+                        # one cache per monitor, keyed on the record's match fields only
+                        key = (mname, tuple(values[t] for t in key_types))
                         entry = self.cache.get(key)
                         if entry is None:
                             entry = self.cache[key] = {'first': start, 'last': end, 'bytes': 0, 'packets': 0,
@@ -76,7 +90,7 @@ class Simulation:
                         entry['bytes'] += delta
                         entry['packets'] += pkts
                         entry['last'] = end
-                        entry['values'] = values
+                        entry['values'] = values  # collect fields: the last packet's values, like a router
             self.now = end
             due = []
             for key, entry in self.cache.items():
@@ -89,6 +103,13 @@ class Simulation:
                     due.append(key)
             self._export(due)
             self._refresh_templates()
+
+    def flush(self):
+        """Export every cache entry now (what removing the monitors does); returns the records exported."""
+        with self.state.lock:
+            before = len(self.exported)
+            self._export(list(self.cache))
+            return self.exported[before:]
 
     def _templates(self):
         """{(dest, template id): (template, exporter)} of every exporting monitor."""
@@ -124,9 +145,13 @@ class Simulation:
             elif ftype in (17, 128):
                 values[ftype] = as_trans(int(item['dst_as']), size)
             elif ftype == 10:
-                values[ftype] = _ifindex(item.get('input'))
+                values[ftype] = self.state.interfaces.get(item.get('input'), 0)
             elif ftype == 14:
-                values[ftype] = _ifindex(item.get('output'))
+                values[ftype] = self.state.interfaces.get(item.get('output'), 0)
+            elif ftype == 8:
+                values[ftype] = _address(item.get('src_addr'))
+            elif ftype == 12:
+                values[ftype] = _address(item.get('dst_addr'))
             elif ftype == 61:
                 values[ftype] = 0 if direction == 'input' else 1
             else:
@@ -171,20 +196,38 @@ class Simulation:
                 self.send(packet, dest)
 
 
-def _ifindex(name):
-    from .cli import INTERFACES
-    return INTERFACES.get(name, 0)
+def _address(text):
+    return int(ipaddress.IPv4Address(text)) if text else 0
+
+
+def expand_traffic(traffic):
+    """Traffic items with every scan item replaced by one item per scanned address (the rest unchanged)."""
+    out = []
+    for item in traffic:
+        scan = item.get('scan')
+        if not scan:
+            out.append(item)
+            continue
+        base = dict((k, v) for k, v in item.items() if k != 'scan')
+        base.setdefault('packet_size', 60)  # probes are small packets
+        for prefix in scan['prefixes']:
+            for address in ipaddress.IPv4Network(prefix):
+                out.append(dict(base, dst_addr=str(address), bps=int(scan['bps_per_address'])))
+    return out
 
 
 class ExporterThread(threading.Thread):
     """Runs the simulation against the wall clock: ``scale`` simulated seconds per real second."""
 
-    def __init__(self, simulation, scale, stop_event):
+    def __init__(self, simulation, scale, stop_event, source=None):
         super(ExporterThread, self).__init__(daemon=True)
         self.sim = simulation
         self.scale = float(scale)
         self.stop_event = stop_event
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        if source:
+            # the collector stores the datagrams' source as the router address (nfdump %ra)
+            self.sock.bind((source, 0))
         self.sim.send = self._send
 
     def _send(self, packet, dest):

@@ -2,6 +2,7 @@
 
 Run:  python -m tests.twins.ios_xe.server --credentials creds.json --port-file port
         [--startup-config FILE] [--traffic traffic.json] [--scale 600] [--lifetime 900]
+        [--network default|FILE --router NAME [--collector 127.0.0.1:9995]] [--export-source 127.0.0.12]
 
 ``creds.json`` (mode 0600) holds {"username", "password", "secret"}: secrets never
 go on the command line.  The server exits by itself after ``--lifetime``
@@ -21,7 +22,7 @@ import paramiko
 
 from .cli import RouterState
 from .exporter import ExporterThread, Simulation
-from .shell import Session
+from .shell import Session, load_config_text
 
 
 class _Auth(paramiko.ServerInterface):
@@ -99,19 +100,10 @@ def serve_connection(sock, host_key, creds, state, saver, stop):
 
 
 def load_config(state, path):
-    """Apply a saved config leniently (like a router booting a startup-config with stale references)."""
-    session = Session(state, '', lenient=True)
-    session.mode = 'config'
+    """Apply a startup-config file leniently; refused lines are reported on stderr."""
     with open(path) as handle:
-        for line in handle:
-            if not line.strip() or line.strip() in ('!', 'end'):
-                continue
-            if not line.startswith(' '):
-                session.mode, session.context = 'config', None
-            reply = session.handle(line)
-            if reply.strip() and not line.startswith((' ', 'Building', 'Current', 'version', 'service', 'line')):
-                sys.stderr.write('startup-config: %s -> %s\n' % (line.strip(), reply.strip().splitlines()[-1]))
-    session.mode = 'enable'
+        load_config_text(state, handle.read(),
+                         warn=lambda line, reply: sys.stderr.write('startup-config: %s -> %s\n' % (line, reply)))
 
 
 def main(argv=None):
@@ -129,6 +121,12 @@ def main(argv=None):
     parser.add_argument('--lifetime', type=float, default=900.0)
     parser.add_argument('--record-lock', choices=['attached', 'referenced'], default='attached',
                         help='when a record may not change: its monitor is attached, or any monitor references it')
+    parser.add_argument('--export-source', help='127.0.0.0/8 address the exporter sends from (the router address '
+                        'a collector stores); default: the --router exporter of --network, else any')
+    parser.add_argument('--network', help="network description (JSON/YAML, 'default' = te_network.yml): with --router "
+                        'it gives the interface table, the traffic and (unless --startup-config) the startup-config')
+    parser.add_argument('--router', help='which router of --network this twin is')
+    parser.add_argument('--collector', default='127.0.0.1:9995', help='HOST:PORT the --network startup-config exports to')
     parser.add_argument('--parent-pid', type=int)
     parser.add_argument('--pid-file', help='written at start, removed at exit (for cleanup by pid, never by name)')
     args = parser.parse_args(argv)
@@ -138,7 +136,23 @@ def main(argv=None):
     if args.pid_file:
         with open(args.pid_file, 'w') as handle:
             handle.write('%d\n' % os.getpid())
-    state = RouterState(args.hostname)
+    traffic = []
+    export_source = args.export_source
+    if args.network:
+        if not args.router:
+            parser.error('--network needs --router')
+        from . import network
+        net = network.load(None if args.network == 'default' else args.network)
+        if not any(r['name'] == args.router for r in net['routers']):
+            parser.error('router %s is not in %s' % (args.router, args.network))
+        host, _sep, port = args.collector.rpartition(':')
+        state = RouterState(args.router, network.interface_table(net, args.router))
+        if not args.startup_config:
+            load_config_text(state, network.startup_config(net, args.router, (host, int(port))))
+        traffic = network.traffic(net, args.router)
+        export_source = export_source or [r for r in net['routers'] if r['name'] == args.router][0]['exporter']
+    else:
+        state = RouterState(args.hostname)
     state.record_lock = args.record_lock
     if args.startup_config:
         load_config(state, args.startup_config)
@@ -153,12 +167,11 @@ def main(argv=None):
                 handle.write('\n'.join(state.running_config()) + '\n')
             os.replace(tmp, args.save_to)
 
-    traffic = []
     if args.traffic:
         with open(args.traffic) as handle:
             traffic = json.load(handle)
     origin = args.origin if args.origin is not None else int(time.time()) // 1800 * 1800
-    exporter = ExporterThread(Simulation(state, traffic, origin, step=args.step), args.scale, stop)
+    exporter = ExporterThread(Simulation(state, traffic, origin, step=args.step), args.scale, stop, source=export_source)
     exporter.start()
 
     host_key = paramiko.RSAKey.generate(2048)

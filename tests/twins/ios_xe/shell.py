@@ -2,7 +2,7 @@
 
 import re
 
-from .cli import INJECTED, INTERFACES, INVALID, CliError, canonical_interface
+from .cli import INJECTED, INVALID, CliError, canonical_interface
 
 MODE_PROMPTS = {
     'exec': '>', 'enable': '#', 'config': '(config)#', 'record': '(config-flow-record)#',
@@ -218,8 +218,8 @@ class Session:
             self.mode, self.context = kind, name
             return ''
         if rest and _abbrev(rest[0], 'interface', 3) and len(rest) >= 2 and not negate:
-            ifname = canonical_interface(' '.join(rest[1:]))
-            if ifname is None or ifname not in INTERFACES:
+            ifname = canonical_interface(' '.join(rest[1:]), st.interfaces)
+            if ifname is None:
                 raise CliError(INVALID, 1)
             self.mode, self.context = 'interface', ifname
             return ''
@@ -227,3 +227,23 @@ class Session:
             self.mode = 'enable'
             return ''
         raise CliError(INVALID, 1 if negate else 0)
+
+
+def load_config_text(state, text, warn=None):
+    """Apply a saved config leniently (like a router booting a startup-config with stale references).
+
+    ``warn(line, reply)`` hears about every line the router answered with an error.
+    """
+    session = Session(state, '', lenient=True)
+    session.mode = 'config'
+    quiet = False  # inside a section the twin does not model (line vty ...): its lines are not news
+    for line in text.splitlines():
+        if not line.strip() or line.strip() in ('!', 'end'):
+            continue
+        if not line.startswith(' '):
+            session.mode, session.context = 'config', None
+            quiet = line.startswith(('Building', 'Current', 'version', 'service', 'line'))
+        reply = session.handle(line)
+        if reply.strip() and warn and not quiet:
+            warn(line.strip(), reply.strip().splitlines()[-1])
+    session.mode = 'enable'
