@@ -10,8 +10,8 @@ __metaclass__ = type
 class ModuleDocFragment(object):
     """Options of the modules that drive an IOS-XE router over their own netmiko session.
 
-    The argument specs these document are module_utils/flow_monitor/session.py CONNECTION_ARGS
-    and module_utils/flow_monitor/model.py ATTACHMENT_ARGS.
+    The argument specs these document are module_utils/flow_monitor/session.py CONNECTION_ARGS,
+    module_utils/flow_monitor/model.py ATTACHMENT_ARGS and module_utils/flow_monitor/presets.py PRESET_ARGS.
     """
 
     # The SSH session every IOS-XE module opens from the controller.
@@ -52,4 +52,31 @@ options:
           monitor: {description: Monitor name., type: str, required: true}
           family: {description: Address family., type: str, default: ipv4, choices: [ipv4, ipv6]}
           direction: {description: Direction., type: str, default: input, choices: [input, output]}
+'''
+
+    # Presets (module_utils/flow_monitor/presets.py): the push merges them, the verifier expects them.
+    PRESETS = r'''
+options:
+  presets:
+    description:
+      - Named sets of records, monitors and interface attachments that isplab.infra.flow_monitor merges into
+        its own records, monitors and interfaces (a record or monitor name defined both by the user and by a
+        preset is an error) and isplab.infra.flow_monitor_verify expects on the router.
+      - C(te_paths) adds records and monitors C(te-in) (match routing source/destination as 4-octet, match
+        interface input, match ipv4 destination address; collect sys-uptime first/last, counter bytes/packets
+        long, interface output) and C(te-out) (the mirror image - interface output, ipv4 source address, collect
+        interface input), cache timeouts active 100 s, inactive 15 s, update 150 s, and attaches
+        C(ip flow monitor te-in input) and C(ip flow monitor te-out output) on every O(preset_interfaces) entry.
+        IPv4 only. It is the router side of the isplab.infra.flow_paths role.
+    type: list
+    elements: str
+    default: []
+    choices: [te_paths]
+  preset_interfaces:
+    description:
+      - Upstream/peer interfaces that get the attachments of O(presets), next to any the user lists for them in
+        O(interfaces). Required when O(presets) is not empty.
+    type: list
+    elements: str
+    default: []
 '''

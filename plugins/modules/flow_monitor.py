@@ -12,8 +12,10 @@ module: flow_monitor
 short_description: Configure IOS-XE Flexible NetFlow exporters, records, monitors and interface attachments
 description:
   - Lints the desired configuration first (timeouts against the collector rotation interval, 32-bit counters
-    and 2-byte AS fields in aggregated records, single interface fields, undefined monitors, unknown field
-    keywords) and fails before connecting when anything is wrong.
+    and 2-byte AS fields in aggregated records, single interface fields, C(routing ... as peer) fields,
+    undefined monitors, unknown field keywords) and fails before connecting when anything is wrong.
+  - Merges the records, monitors and attachments of the named O(presets) into the user's own before linting and
+    planning, so check mode and diff show the preset's commands too.
   - Refuses, before connecting, every value IOS-XE would refuse (cache entries 16..2000000, template timeout
     1..86400, cache timeouts 1..604800, UDP port 1..65535, destinations that are not IP addresses, names that
     are not one CLI word).
@@ -67,6 +69,15 @@ options:
             counters long, sys-uptime first/last).
         type: list
         elements: str
+      allow_peer_as:
+        description:
+          - Accept C(routing source as peer) / C(routing destination as peer) fields (2- or 4-octet) in this record.
+          - They are refused by default; the router derives them from its own routing table at export time, so the
+            source peer AS is usually wrong and the destination peer AS is wrong with equal-cost paths. Use
+            C(match interface input) with C(collect interface output) and a per-router interface->peer table
+            (the isplab.infra.flow_paths role) instead.
+        type: bool
+        default: false
   monitors:
     description: Flow monitors.
     type: list
@@ -83,6 +94,11 @@ options:
       cache_entries: {description: Cache size; omitted keeps the platform default., type: int}
   interfaces:
     description: Interface attachments. The list of an interface named here is authoritative for it.
+  preset_exporters:
+    description:
+      - Exporter names the monitors of O(presets) export to; omitted means every exporter in O(exporters).
+    type: list
+    elements: str
   collector_interval:
     description: Rotation interval of the collector (nfcapd C(-t)); active and update timeouts must be below it.
     type: int
@@ -102,6 +118,7 @@ options:
 extends_documentation_fragment:
   - isplab.infra.ios_connection
   - isplab.infra.ios_connection.attachments
+  - isplab.infra.ios_connection.presets
 attributes:
   check_mode: {support: full, description: Reads the router and reports the commands it would send.}
   diff_mode: {support: full, description: Before/after of the flow sections and attachments.}
@@ -124,6 +141,18 @@ EXAMPLES = r'''
     interfaces:
       - name: GigabitEthernet1
         monitors: [{monitor: asn, direction: input}, {monitor: asn, direction: output}]
+  delegate_to: localhost
+
+- name: Same, plus the TE records te-in/te-out on the upstream interfaces (for isplab.infra.flow_paths)
+  isplab.infra.flow_monitor:
+    host: "{{ flow_monitor_device_host }}"
+    username: "{{ flow_monitor_device_username }}"
+    password: "{{ flow_monitor_device_password }}"
+    backup_dir: "{{ playbook_dir }}/backups"
+    exporters:
+      - {name: nfcapd, destination: 192.0.2.10, source: Loopback0}
+    presets: [te_paths]
+    preset_interfaces: [GigabitEthernet1, GigabitEthernet2]
   delegate_to: localhost
 '''
 
@@ -160,7 +189,9 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.isplab.infra.plugins.module_utils.common.diff import DiffTracker
 from ansible_collections.isplab.infra.plugins.module_utils.common.files import write_text
 from ansible_collections.isplab.infra.plugins.module_utils.flow_monitor.diff import expected_after, plan
-from ansible_collections.isplab.infra.plugins.module_utils.flow_monitor.model import ATTACHMENT_ARGS, lint, normalize, render
+from ansible_collections.isplab.infra.plugins.module_utils.flow_monitor.lint import lint
+from ansible_collections.isplab.infra.plugins.module_utils.flow_monitor.model import ATTACHMENT_ARGS, normalize, render
+from ansible_collections.isplab.infra.plugins.module_utils.flow_monitor.presets import PRESET_ARGS, merge_presets
 from ansible_collections.isplab.infra.plugins.module_utils.flow_monitor.parser import parse_running_config
 from ansible_collections.isplab.infra.plugins.module_utils.flow_monitor.validate import validate
 from ansible_collections.isplab.infra.plugins.module_utils.flow_monitor.session import (
@@ -180,18 +211,20 @@ def argument_spec():
             template_timeout=dict(type='int', default=60))),
         records=dict(type='list', elements='dict', default=[], options=dict(
             name=dict(type='str', required=True), description=dict(type='str'),
-            fields=dict(type='list', elements='str'))),
+            fields=dict(type='list', elements='str'), allow_peer_as=dict(type='bool', default=False))),
         monitors=dict(type='list', elements='dict', default=[], options=dict(
             name=dict(type='str', required=True), description=dict(type='str'),
             record=dict(type='str', required=True), exporters=dict(type='list', elements='str', default=[]),
             active_timeout=dict(type='int', default=100), inactive_timeout=dict(type='int', default=15),
             update_timeout=dict(type='int', default=150), cache_entries=dict(type='int'))),
         interfaces=ATTACHMENT_ARGS,
+        preset_exporters=dict(type='list', elements='str'),
         collector_interval=dict(type='int', default=300),
         purge=dict(type='bool', default=False),
         backup_dir=dict(type='path', required=True),
         save=dict(type='bool', default=True),
     )
+    spec.update(PRESET_ARGS)
     return spec
 
 
@@ -229,8 +262,13 @@ def push(module, session, current, lines, result):
 
 def run(module, session):
     params = module.params
-    desired = normalize(params['exporters'], params['records'], params['monitors'], params['interfaces'])
-    problems = validate(desired, params['collector_interval']) + lint(desired, params['collector_interval'])
+    exporters = params['preset_exporters'] if params.get('preset_exporters') is not None else [
+        exp['name'] for exp in params['exporters']]
+    merged = merge_presets(params.get('presets'), params.get('preset_interfaces'), exporters,
+                           params['records'], params['monitors'], params['interfaces'])
+    desired = normalize(params['exporters'], merged['records'], merged['monitors'], merged['interfaces'])
+    problems = merged['problems'] + validate(desired, params['collector_interval']) + lint(
+        desired, params['collector_interval'])
     if problems:
         module.fail_json(msg='the flow configuration fails %d lint(s): %s' % (len(problems), '; '.join(problems)),
                          lint=problems, commands=[])

@@ -21,7 +21,9 @@ version_added: "0.1.0"
 author: isplab.infra contributors (@isplab)
 options:
   monitors:
-    description: Monitors to check; empty means every monitor attached to an interface.
+    description:
+      - Monitors to check; empty means every monitor attached to an interface.
+      - The monitors of O(presets) are checked too, and their attachments on O(preset_interfaces) must exist.
     type: list
     elements: str
     default: []
@@ -40,6 +42,7 @@ extends_documentation_fragment:
   - isplab.infra.attributes.verifier
   - isplab.infra.ios_connection
   - isplab.infra.ios_connection.attachments
+  - isplab.infra.ios_connection.presets
 '''
 
 EXAMPLES = r'''
@@ -86,6 +89,7 @@ from ansible_collections.isplab.infra.plugins.module_utils.common.checks import 
 from ansible_collections.isplab.infra.plugins.module_utils.flow_monitor.model import ATTACHMENT_ARGS
 from ansible_collections.isplab.infra.plugins.module_utils.flow_monitor.parser import (
     parse_running_config, parse_show_flow_exporter_templates, parse_show_flow_monitor, parse_show_flow_record)
+from ansible_collections.isplab.infra.plugins.module_utils.flow_monitor.presets import PRESET_ARGS, merge_presets
 from ansible_collections.isplab.infra.plugins.module_utils.flow_monitor.session import (
     CONNECTION_ARGS, HAS_NETMIKO, NETMIKO_IMPORT_ERROR, IosSession, IosSessionError)
 
@@ -97,6 +101,16 @@ def attachments_of(interfaces):
     """flow_monitor-shaped interfaces -> flat attachment dicts."""
     return [{'interface': intf['name'], 'monitor': m['monitor'], 'family': m.get('family') or 'ipv4',
              'direction': m.get('direction') or 'input'} for intf in interfaces for m in intf.get('monitors') or []]
+
+
+def expected(params):
+    """(monitor names, attachment dicts) to check: the parameters' own plus those of their presets."""
+    merged = merge_presets(params.get('presets'), params.get('preset_interfaces'), [],
+                           interfaces=params['interfaces'])
+    names = list(params['monitors'])
+    if names:
+        names += [mon['name'] for mon in merged['monitors'] if mon['name'] not in names]
+    return names, attachments_of(merged['interfaces']), merged['problems']
 
 
 def cannot_check(checks, name, reason, accepted):
@@ -173,9 +187,13 @@ def main():
         fail_on_error=dict(type='bool', default=True),
         accept_unchecked=dict(type='list', elements='str', default=[]),
     )
+    spec.update(PRESET_ARGS)
     module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
     if not HAS_NETMIKO:
         module.fail_json(msg=missing_required_lib('netmiko'), exception=NETMIKO_IMPORT_ERROR)
+    monitors, attachments, problems = expected(module.params)
+    if problems:
+        module.fail_json(msg='; '.join(problems), commands=[])
     session = IosSession(module)
     try:
         session.open()
@@ -188,8 +206,8 @@ def main():
     finally:
         session.close()
     checks = CheckList()
-    templates = evaluate(checks, outputs, module.params['monitors'], attachments_of(module.params['interfaces']),
-                         module.params['collector_interval'], module.params['accept_unchecked'])
+    templates = evaluate(checks, outputs, monitors, attachments, module.params['collector_interval'],
+                         module.params['accept_unchecked'])
     checks.exit(module, fail_on_error=module.params['fail_on_error'], changed=False,
                 templates=templates, commands=session.commands)
 

@@ -1,12 +1,12 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) isplab.infra contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Flexible NetFlow data model for IOS-XE: field catalogue, normalisation, lints, rendering.
+"""Flexible NetFlow data model for IOS-XE: field catalogue, normalisation, rendering (lints: lint.py).
 
 The model is plain dicts so parsers, the planner and tests share one shape::
 
     {'exporters': {name: {description, destination, vrf, source, transport_port, version, template_timeout}},
-     'records':   {name: {description, fields: [ 'match ...' | 'collect ...' ]}},
+     'records':   {name: {description, fields: [ 'match ...' | 'collect ...' ], allow_peer_as (desired only)}},
      'monitors':  {name: {description, record, exporters: [..], active_timeout,
                           inactive_timeout, update_timeout, cache_entries}},
      'interfaces': {ifname: [{'family', 'monitor', 'direction'}]}}
@@ -148,6 +148,8 @@ def normalize(exporters=None, records=None, monitors=None, interfaces=None):
         model['records'][item['name']] = {
             'description': _text(item.get('description')),
             'fields': [' '.join(f.split()) for f in (DEFAULT_RECORD_FIELDS if fields is None else fields)],
+            # not router state: it only lets lint.py accept 'routing ... as peer' fields in this record
+            'allow_peer_as': bool(item.get('allow_peer_as')),
         }
     for item in monitors or []:
         entry = {'description': _text(item.get('description')), 'record': item.get('record'),
@@ -172,70 +174,6 @@ def record_fields(model, name):
     if name in model['records']:
         return model['records'][name]['fields']
     return PREDEFINED_RECORDS.get(name)
-
-
-def lint_record(name, fields):
-    """Problems of one record's field list, each a complete sentence."""
-    problems = []
-    known = []
-    for line in fields:
-        parsed = split_field(line)
-        if parsed is None:
-            problems.append("record '%s': unknown field keyword '%s'; known fields are 'match|collect' followed by one of: %s"
-                            % (name, line, ', '.join(sorted(FIELDS))))
-        else:
-            known.append(parsed)
-    interface_fields = ['%s %s' % p for p in known if FIELDS[p[1]][2] == 'interface']
-    if len(interface_fields) == 1:
-        problems.append("record '%s': exactly one interface field ('%s'); a single interface field once made the "
-                        "collector misparse every later field: use 'match interface input' with 'collect interface "
-                        "output' (or the reverse), or none" % (name, interface_fields[0]))
-    aggregated = not any(FIELDS[p[1]][2] in ('address', 'port') for p in known if p[0] == 'match')
-    if aggregated:
-        for verb, keyword in known:
-            field_type, size, kind = FIELDS[keyword]
-            if kind == 'counter' and size < 8:
-                problems.append("record '%s': '%s %s' is a 32-bit counter in an aggregated record (no address or "
-                                "port match fields); it caps at 4294967295 per flow: use '%s %s long'"
-                                % (name, verb, keyword, verb, keyword))
-            if kind == 'as' and size < 4:
-                problems.append("record '%s': '%s %s' is a 2-byte AS field in an aggregated record (no address or "
-                                "port match fields); every 4-byte ASN arrives as 23456 (AS_TRANS): use '%s %s 4-octet'"
-                                % (name, verb, keyword, verb, keyword))
-    return problems
-
-
-def lint(model, collector_interval=DEFAULT_COLLECTOR_INTERVAL):
-    """Every problem of the desired model; an empty list means it may be pushed."""
-    problems = []
-    for name, record in sorted(model['records'].items()):
-        problems.extend(lint_record(name, record['fields']))
-    for name, monitor in sorted(model['monitors'].items()):
-        fields = record_fields(model, monitor['record']) if monitor['record'] else None
-        if fields is None:
-            problems.append("monitor '%s': record '%s' is neither defined in records nor a predefined record (%s)"
-                            % (name, monitor['record'], ', '.join(sorted(PREDEFINED_RECORDS))))
-        elif monitor['record'] in PREDEFINED_RECORDS:
-            problems.extend(lint_record(monitor['record'], fields))
-        for exporter in monitor['exporters']:
-            if exporter not in model['exporters']:
-                problems.append("monitor '%s': exporter '%s' is not defined in exporters" % (name, exporter))
-        for key, label in (('active_timeout', 'active'), ('update_timeout', 'update')):
-            if monitor[key] >= collector_interval:
-                problems.append("monitor '%s': cache timeout %s %d s is not below the collector rotation interval "
-                                "of %d s; sums would land in a later file as spikes: set it below %d (field fix: "
-                                "active 100, update 150)"
-                                % (name, label, monitor[key], collector_interval, collector_interval))
-    for ifname, attachments in sorted(model['interfaces'].items()):
-        for att in attachments:
-            if att['family'] not in ('ipv4', 'ipv6'):
-                problems.append("interface '%s': family '%s' must be ipv4 or ipv6" % (ifname, att['family']))
-            if att['direction'] not in ('input', 'output'):
-                problems.append("interface '%s': direction '%s' must be input or output" % (ifname, att['direction']))
-            if att['monitor'] not in model['monitors']:
-                problems.append("interface '%s': '%s' names monitor '%s', which is not defined"
-                                % (ifname, attachment_line(att), att['monitor']))
-    return problems
 
 
 def attachment_line(att):

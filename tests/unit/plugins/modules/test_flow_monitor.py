@@ -45,3 +45,28 @@ def test_lint_failure_stops_before_connecting():
 def test_secrets_are_no_log():
     spec = flow_monitor.argument_spec()
     assert spec['password']['no_log'] is True and spec['secret']['no_log'] is True
+
+
+def test_preset_clash_and_peer_as_fail_before_connecting():
+    params = {'exporters': [{'name': 'nfcapd', 'destination': '192.0.2.10', 'transport_port': 9995, 'version': '9',
+                             'template_timeout': 60}],
+              'records': [{'name': 'peer', 'fields': ['match routing source as peer 4-octet',
+                                                      'collect counter bytes long'], 'allow_peer_as': False}],
+              'monitors': [{'name': 'te-out', 'record': 'peer', 'exporters': ['nfcapd']}],
+              'interfaces': [], 'collector_interval': 300, 'purge': False,
+              'presets': ['te_paths'], 'preset_interfaces': ['GigabitEthernet2'], 'preset_exporters': None}
+    with pytest.raises(Failed) as info:
+        flow_monitor.run(FakeModule(params), NoSession())
+    result = info.value.args[0]
+    assert [p.split(';')[0] for p in result['lint']] == [
+        "monitor 'te-out' is defined both in monitors and by preset te_paths",
+        "record 'peer': 'match routing source as peer 4-octet' is derived from the router's own routing table at "
+        "export time, not from the path the traffic took: the source peer AS is usually wrong and the destination "
+        "peer AS is wrong with equal-cost paths (the router reports a peer it did not use)"]
+    assert result['commands'] == []
+
+
+def test_preset_exporters_default_to_every_exporter():
+    spec = flow_monitor.argument_spec()
+    assert spec['preset_exporters'].get('default') is None
+    assert spec['presets']['choices'] == ['te_paths']

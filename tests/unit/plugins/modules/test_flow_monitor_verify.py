@@ -63,3 +63,21 @@ def test_update_timeout_a_normal_cache_does_not_print_is_unchecked_not_passed():
     accepted = CheckList()
     flow_monitor_verify.evaluate(accepted, outputs('fixed'), ['asn'], [ATTACH_OUT], 300, ['monitor * update timeout'])
     assert accepted.failed == []
+
+
+def test_presets_add_their_monitors_and_attachments():
+    params = {'monitors': ['asn'], 'presets': ['te_paths'], 'preset_interfaces': ['GigabitEthernet2'],
+              'interfaces': [{'name': 'GigabitEthernet1', 'monitors': [
+                  {'monitor': 'asn', 'family': 'ipv4', 'direction': 'output'}]}]}
+    monitors, attachments, problems = flow_monitor_verify.expected(params)
+    assert (monitors, problems) == (['asn', 'te-in', 'te-out'], [])
+    assert attachments == [ATTACH_OUT,
+                           {'interface': 'GigabitEthernet2', 'monitor': 'te-in', 'family': 'ipv4', 'direction': 'input'},
+                           {'interface': 'GigabitEthernet2', 'monitor': 'te-out', 'family': 'ipv4', 'direction': 'output'}]
+    # the fixed router has no te-in/te-out: each missing piece is a failed check
+    checks = CheckList()
+    flow_monitor_verify.evaluate(checks, outputs('fixed'), monitors, attachments, 300, ['monitor * update timeout'])
+    assert [c['problem'] for c in checks.failed] == [
+        'monitor te-in is not configured', 'monitor te-out is not configured',
+        'interface GigabitEthernet2 lacks "ip flow monitor te-in input"',
+        'interface GigabitEthernet2 lacks "ip flow monitor te-out output"']

@@ -1,6 +1,7 @@
 import pytest
 
 from ansible_collections.isplab.infra.plugins.module_utils.flow_monitor import model as m
+from ansible_collections.isplab.infra.plugins.module_utils.flow_monitor.lint import lint
 from flow_layout import field_layout
 
 
@@ -19,7 +20,7 @@ def test_defaults_are_the_field_fix():
         'collect counter packets long', 'collect timestamp sys-uptime first', 'collect timestamp sys-uptime last']
     mon = desired['monitors']['asn']
     assert (mon['active_timeout'], mon['update_timeout'], mon['inactive_timeout']) == (100, 150, 15)
-    assert m.lint(desired) == []
+    assert lint(desired) == []
 
 
 def test_predefined_as_record_layout_is_29_bytes():
@@ -31,7 +32,7 @@ def test_predefined_as_record_layout_is_29_bytes():
 def test_timeouts_not_below_rotation():
     desired = model(monitors=[{'name': 'asn', 'record': 'asn', 'exporters': ['nfcapd'],
                                'active_timeout': 1800, 'update_timeout': 300}])
-    assert m.lint(desired) == [
+    assert lint(desired) == [
         "monitor 'asn': cache timeout active 1800 s is not below the collector rotation interval of 300 s; sums "
         "would land in a later file as spikes: set it below 300 (field fix: active 100, update 150)",
         "monitor 'asn': cache timeout update 300 s is not below the collector rotation interval of 300 s; sums "
@@ -40,7 +41,7 @@ def test_timeouts_not_below_rotation():
 
 def test_short_counters_and_as_in_aggregated_record():
     desired = model(records=[{'name': 'asn', 'fields': ['match routing source as', 'collect counter bytes']}])
-    assert m.lint(desired) == [
+    assert lint(desired) == [
         "record 'asn': 'match routing source as' is a 2-byte AS field in an aggregated record (no address or port "
         "match fields); every 4-byte ASN arrives as 23456 (AS_TRANS): use 'match routing source as 4-octet'",
         "record 'asn': 'collect counter bytes' is a 32-bit counter in an aggregated record (no address or port "
@@ -49,41 +50,41 @@ def test_short_counters_and_as_in_aggregated_record():
 
 def test_short_counters_allowed_when_addresses_are_keys():
     desired = model(records=[{'name': 'asn', 'fields': ['match ipv4 source address', 'collect counter bytes']}])
-    assert m.lint(desired) == []
+    assert lint(desired) == []
 
 
 def test_exactly_one_interface_field():
     fields = m.DEFAULT_RECORD_FIELDS + ['match interface input']
-    assert m.lint(model(records=[{'name': 'asn', 'fields': fields}])) == [
+    assert lint(model(records=[{'name': 'asn', 'fields': fields}])) == [
         "record 'asn': exactly one interface field ('match interface input'); a single interface field once made "
-        "the collector misparse every later field: use 'match interface input' with 'collect interface output' "
-        "(or the reverse), or none"]
-    assert m.lint(model(records=[{'name': 'asn', 'fields': fields + ['collect interface output']}])) == []
+        "the collector read the next two bytes as the missing interface and misparse every later field by 2 bytes: "
+        "use 'match interface input' with 'collect interface output' (or the reverse), or none"]
+    assert lint(model(records=[{'name': 'asn', 'fields': fields + ['collect interface output']}])) == []
 
 
 def test_attachment_to_undefined_monitor():
     desired = model(interfaces=[{'name': 'GigabitEthernet1', 'monitors': [
         {'monitor': 'asn', 'family': 'ipv4', 'direction': 'output'},
         {'monitor': 'as', 'family': 'ipv6', 'direction': 'input'}]}])
-    assert m.lint(desired) == [
+    assert lint(desired) == [
         "interface 'GigabitEthernet1': 'ipv6 flow monitor as input' names monitor 'as', which is not defined"]
 
 
 def test_unknown_keyword():
-    problems = m.lint(model(records=[{'name': 'asn', 'fields': m.DEFAULT_RECORD_FIELDS + ['collect counter octets']}]))
+    problems = lint(model(records=[{'name': 'asn', 'fields': m.DEFAULT_RECORD_FIELDS + ['collect counter octets']}]))
     assert len(problems) == 1
     assert problems[0].startswith("record 'asn': unknown field keyword 'collect counter octets'; known fields are")
 
 
 def test_predefined_record_is_linted_where_used():
-    problems = m.lint(model(records=[], monitors=[{'name': 'asn', 'record': 'netflow ipv4 as',
-                                                   'exporters': ['nfcapd']}]))
+    problems = lint(model(records=[], monitors=[{'name': 'asn', 'record': 'netflow ipv4 as',
+                                                 'exporters': ['nfcapd']}]))
     assert len(problems) == 4  # two 32-bit counters, two 2-byte AS fields
     assert all(p.startswith("record 'netflow ipv4 as': ") for p in problems)
 
 
 def test_undefined_record_and_exporter():
-    problems = m.lint(model(monitors=[{'name': 'asn', 'record': 'nope', 'exporters': ['gone']}]))
+    problems = lint(model(monitors=[{'name': 'asn', 'record': 'nope', 'exporters': ['gone']}]))
     assert problems == [
         "monitor 'asn': record 'nope' is neither defined in records nor a predefined record "
         "(netflow ipv4 as, netflow ipv4 as peer, netflow-original)",
