@@ -16,6 +16,11 @@ description:
     2-byte AS fields - then forces a file rotation (service restart) or waits for one, reads the records back
     with nfdump and fails unless bytes, packets and both ASNs of every record round-trip exactly.
   - The test records carry a random input interface index so they are told apart from real traffic.
+  - Loss is detected, not assumed away. Before the restart it reads nfcapd's socket (C(ss -m -p)) - the
+    receive buffer must be 2 x the C(-B) on nfcapd's command line (otherwise net.core.rmem_max capped it) and
+    the kernel must have dropped no datagram there since the socket was opened - and afterwards it runs
+    C(nfdump -E) on the newest O(loss_files) files, failing with the exporter and its sequence failures (one
+    failure is one gap in the exporter's datagram numbers, whatever its length).
   - It sends traffic and may restart the collector, so it does not run in check mode.
 version_added: "0.1.0"
 author: isplab.infra contributors (@isplab)
@@ -34,6 +39,7 @@ options:
     default: restart
     choices: [restart, wait]
   wait_timeout: {description: Seconds to wait for a completed file with the records., type: int, default: 330}
+  loss_files: {description: Newest files checked for sequence failures (0 checks none)., type: int, default: 12}
   fail_on_error: {description: Fail when a check does not hold (otherwise only report)., type: bool, default: true}
 attributes:
   check_mode: {support: none, description: It sends traffic and may restart the collector.}
@@ -70,8 +76,20 @@ failed_checks:
   returned: always
   type: list
   elements: dict
+loss:
+  description: Per file of the newest O(loss_files) with sequence failures, the failures per exporter IP.
+  returned: always
+  type: dict
+socket:
+  description: nfcapd's socket before the restart; C(skmem) from C(ss -m) (C(rb) receive buffer, C(d) drops), C(requested) its C(-B).
+  returned: always
+  type: dict
+udp_counters:
+  description: Host-wide Udp counters of /proc/net/snmp (InErrors, RcvbufErrors, ...) since boot, for the record.
+  returned: always
+  type: dict
 commands:
-  description: Commands run (systemctl, nfdump).
+  description: Commands run (ss, systemctl, nfdump).
   returned: always
   type: list
   elements: str
@@ -86,6 +104,9 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.isplab.infra.plugins.module_utils.flow_collector import netflow_v9 as nf
 from ansible_collections.isplab.infra.plugins.module_utils.common.checks import CheckList
+from ansible_collections.isplab.infra.plugins.module_utils.common.files import read_text
+from ansible_collections.isplab.infra.plugins.module_utils.flow_collector.collector_checks import check_loss, check_socket, socket_state
+from ansible_collections.isplab.infra.plugins.module_utils.flow_collector.loss import parse_snmp_udp
 from ansible_collections.isplab.infra.plugins.module_utils.flow_collector.nfdump import NfdumpError, flow_files, read_flows
 from ansible_collections.isplab.infra.plugins.module_utils.common.runner import CommandError, CommandRunner
 
@@ -160,6 +181,7 @@ def main():
         service=dict(type='str'),
         rotation=dict(type='str', default='restart', choices=['restart', 'wait']),
         wait_timeout=dict(type='int', default=330),
+        loss_files=dict(type='int', default=12),
         fail_on_error=dict(type='bool', default=True),
     ), required_if=[('rotation', 'restart', ['service'])], supports_check_mode=False)
     params = module.params
@@ -169,12 +191,13 @@ def main():
     marker = random.randint(40000, 60000)
     rows = test_records(marker, 3600000)
     sent = [summarize(t, r) for t, r in rows]
-    started = time.time()
-    send(params['address'], params['port'], rows, source_id=marker)
     checks = CheckList()
-    received = []
-    deadline = started + params['wait_timeout']
+    received, loss, state = [], {}, {}
     try:
+        state = socket_state(runner, params['port'])  # before the restart resets the socket's counters
+        started = time.time()
+        send(params['address'], params['port'], rows, source_id=marker)
+        deadline = started + params['wait_timeout']
         if params['rotation'] == 'restart':
             time.sleep(1)  # let nfcapd take the datagrams off the socket before it is stopped
             runner.run(['systemctl', 'restart', params['service']], changes=True)
@@ -184,11 +207,14 @@ def main():
             if len(received) >= len(sent) or time.time() > deadline:
                 break
             time.sleep(2)
+        compare(checks, sent, received)
+        check_socket(checks, state, params['port'])
+        loss = check_loss(checks, runner, flow_files(params['flow_dir']), params['loss_files'])
     except (CommandError, NfdumpError) as exc:
         module.fail_json(msg=str(exc), commands=runner.commands, sent=sent)
-    compare(checks, sent, received)
     checks.exit(module, fail_on_error=params['fail_on_error'], changed=False, sent=sent, received=received,
-                commands=runner.commands, marker=marker)
+                commands=runner.commands, marker=marker, loss=loss, socket=state,
+                udp_counters=parse_snmp_udp(read_text('/proc/net/snmp')))
 
 
 if __name__ == '__main__':

@@ -16,6 +16,9 @@ description:
     like C(nfdump -A srcas -O bps) run on each 5-minute file.
   - Writes the series as JSON and as a dependency-free SVG line chart (top O(top) ASes), so it runs on the
     collector host without plotting libraries.
+  - Each slot carries C(loss), the sequence failures per exporter IP that C(nfdump -E) reports for the files of
+    that slot (a file's slot is its name, which nfcapd writes in the host's local time); the chart marks such
+    slots in red with the counts as a tooltip. A slot with loss and no flows is kept, with empty C(bps).
   - A flow lands in the slot its export ended in; with exports well inside the rotation interval this is the
     5-minute file it was stored in. Half-hourly spikes in the chart mean an active timeout of 1800 s.
 version_added: "0.1.0"
@@ -46,7 +49,9 @@ EXAMPLES = r'''
 
 RETURN = r'''
 series:
-  description: One entry per slot with C(slot) (unix time), C(start) (ISO) and C(bps) per AS (string keys).
+  description: >-
+    One entry per slot with C(slot) (unix time), C(start) (ISO), C(bps) per AS (string keys) and C(loss)
+    (sequence failures per exporter IP; empty when nothing was lost).
   returned: always
   type: list
   elements: dict
@@ -69,6 +74,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.isplab.infra.plugins.module_utils.flow_collector.nfdump import (
     NfdumpError, bit_rates, flow_files, read_flows, slot_series)
+from ansible_collections.isplab.infra.plugins.module_utils.flow_collector.loss import losses, mark_loss
 from ansible_collections.isplab.infra.plugins.module_utils.common.files import update_text
 from ansible_collections.isplab.infra.plugins.module_utils.common.runner import CommandError, CommandRunner
 
@@ -106,6 +112,15 @@ def render_svg(rates, top=8, width=900, height=420, title='bit rate per AS'):
             x = left + plot_w * i / count
             parts.append('<text x="%.1f" y="%d" font-family="sans-serif" font-size="11" text-anchor="middle">%s</text>'
                          % (x, upper + plot_h + 18, _escape(rates[i]['start'])))
+    for i, entry in enumerate(rates):
+        if entry.get('loss'):
+            x = left + plot_w * i / count
+            lost = ', '.join('%s %d' % (ip, n) for ip, n in sorted(entry['loss'].items()))
+            parts.append('<g class="loss"><title>%s: sequence failures (lost export datagrams) %s</title>'
+                         '<rect x="%.1f" y="%d" width="8" height="%d" fill="#d62728" fill-opacity="0.3"/>'
+                         '<text x="%.1f" y="%d" font-family="sans-serif" font-size="12" fill="#d62728" '
+                         'text-anchor="middle">loss</text></g>'
+                         % (_escape(entry['start']), _escape(lost), x - 4, upper, plot_h, x, upper - 4))
     for n, asn in enumerate(chosen):
         color = COLORS[n % len(COLORS)]
         points = ' '.join('%.1f,%.1f' % (left + plot_w * i / count,
@@ -144,12 +159,13 @@ def main():
         module.fail_json(msg='flow_dir %s does not exist' % params['flow_dir'])
     runner = CommandRunner(module)
     files = flow_files(params['flow_dir'])[-params['max_files']:]
+    key = 'src_as' if params['aggregate'] == 'srcas' else 'dst_as'
     try:
         flows = read_flows(runner, files)
+        rates = bit_rates(slot_series(flows, params['interval'], key), params['interval'])
+        rates = mark_loss(rates, losses(runner, files), params['interval'])
     except (CommandError, NfdumpError) as exc:
         module.fail_json(msg=str(exc), commands=runner.commands, files=files)
-    key = 'src_as' if params['aggregate'] == 'srcas' else 'dst_as'
-    rates = bit_rates(slot_series(flows, params['interval'], key), params['interval'])
     changed = False
     report = {'interval': params['interval'], 'aggregate': params['aggregate'], 'files': files, 'series': rates}
     if params['json_path']:

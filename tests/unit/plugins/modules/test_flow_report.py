@@ -25,3 +25,15 @@ def test_top_limits_the_lines():
 def test_empty_series_is_still_an_svg():
     svg = flow_report.render_svg([])
     assert svg.startswith('<svg') and '<polyline' not in svg
+
+
+def test_slots_with_loss_are_marked_with_exporter_and_count():
+    rates = [dict(r, loss={}) for r in RATES]
+    rates[1]['loss'] = {'127.0.0.3': 2, '127.0.0.2': 1}
+    svg = flow_report.render_svg(rates)
+    marks = re.findall(r'<g class="loss"><title>([^<]*)</title><rect x="([\d.]+)"', svg)
+    assert marks == [('1970-01-01T00:05:00Z: sequence failures (lost export datagrams) 127.0.0.2 1, 127.0.0.3 2', '406.0')]
+
+
+def test_no_loss_no_mark():
+    assert 'class="loss"' not in flow_report.render_svg([dict(r, loss={}) for r in RATES])
