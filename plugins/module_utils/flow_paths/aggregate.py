@@ -19,6 +19,8 @@ import time
 SLOT_VERSION = 1
 PATH_FIELDS = ('src_as', 'dst_as', 'in_peer', 'in_router', 'out_router', 'out_peer')
 TRANSIT_LINE = ('src_as', 'in_peer', 'in_router', 'out_router', 'out_peer', 'dst_as')
+# the one remote node of a slot's small remote ASes (Config.remote_as_top), as the field's lines print it
+OTHER_AS = 'other'
 
 
 def half_up(value):
@@ -208,16 +210,43 @@ class _Slot:
             'text': 'transit %d -> %d %s: %.1f Mbit/s have no %s leg on another router (threshold %s Mbit/s)'
                     % (pair[0], pair[1], where, self.mbps(leg.left), missing, self.config.transit_threshold_mbps)}
 
+    def merged(self):
+        """(paths, locals) with the remote ASes outside the slot's top remote_as_top by bytes merged into 'other'.
+
+        Runs after join(): transit legs pair by their real AS pair, only the drawn paths are merged.
+        """
+        volume = {}
+        for (_kind, fields, _prefix), counters in self.paths.items():
+            for value in set(fields[:2]):
+                if value is not None:
+                    volume[value] = volume.get(value, 0) + counters[0]
+        top = self.config.remote_as_top
+        if not top or len(volume) <= top:
+            return self.paths, self.locals
+        keep = set(sorted(volume, key=lambda value: (-volume[value], value))[:top])
+        paths, locals_ = {}, {}
+        for key, counters in self.paths.items():
+            kind, fields, prefix = key
+            ases = tuple(OTHER_AS if value is not None and value not in keep else value for value in fields[:2])
+            merged = (kind, ases + fields[2:], prefix)
+            if key in self.locals:
+                locals_[merged] = self.locals[key]
+            total = paths.setdefault(merged, [0, 0, 0])
+            for index in range(3):
+                total[index] += counters[index]
+        return paths, locals_
+
     def result(self, stamp):
         config = self.config
         paths = []
         totals = {'inbound': 0, 'outbound': 0, 'transit': 0}
         flows_total = 0
-        for key, (nbytes, packets, flows) in self.paths.items():
+        merged, locals_ = self.merged()
+        for key, (nbytes, packets, flows) in merged.items():
             kind, fields, _prefix = key
             mbps = self.mbps(nbytes)
             path = dict(zip(PATH_FIELDS, fields))
-            path.update(kind=kind, local=self.locals.get(key), mbps=round(mbps, 3), bytes=nbytes, packets=packets,
+            path.update(kind=kind, local=locals_.get(key), mbps=round(mbps, 3), bytes=nbytes, packets=packets,
                         flows=flows, scan=bool(flows and flows >= config.scan_min_flows
                                                and mbps * 1000.0 / flows <= config.scan_max_kbps_per_flow))
             path['line'] = format_line(path)

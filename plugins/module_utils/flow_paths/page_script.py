@@ -1,42 +1,23 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) isplab.infra contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Style sheet and script of the traffic-engineering page (see page.py), kept as plain strings.
+"""The script of the traffic-engineering page (see page.py), kept as a plain string.
 
-The script is vanilla JavaScript without any library, so the page works offline from file://. It reads the JSON
-element ``flow-data`` ({title, layout, slots}), places every node of the day once (order by total traffic over all
-slots), and on every slot change rebuilds the ribbons and boxes of that slot as one SVG string.
-Geometry: one scale (pixels per Mbit/s) for the whole page; routers and peer lines are drawn at their configured
-capacity with the used part filled, every other box at its traffic; a node's band is reserved for its largest
-value of the day, so nothing moves between slots.
+Vanilla JavaScript without any library, so the page works offline from file://. It reads the JSON element ``flow-data``
+({title, layout, routes, slots}: page.compact), places every node of the day once (order by total traffic over all slots),
+and on every slot change rebuilds the ribbons and boxes of that slot as one SVG string.
+Geometry: one scale (pixels per Mbit/s) for the whole page; routers and peer lines are drawn at their configured capacity
+with the used part filled, every other box at its traffic; a node's band is its largest value of the day, so nothing moves.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-CSS = """body{font:14px sans-serif;margin:0 1em;color:#222}header{display:flex;gap:1.2em;align-items:baseline;flex-wrap:wrap}
-h1{font-size:1.3em;margin:.3em 0}.legend{margin:.2em 0;font-size:13px}#when{font-weight:bold}#sankey{display:block;width:100%;max-width:1360px;height:auto}
-.ribbon path{fill-opacity:.5;stroke-width:.6}.ribbon.hl path{fill-opacity:.9}svg.focus .ribbon{opacity:.15}
-svg.focus .ribbon.hl{opacity:1}.k-inbound path{fill:#2e9d4f;stroke:#2e9d4f}.k-outbound path{fill:#2f6db5;stroke:#2f6db5}
-.k-transit path{fill:#c8373b;stroke:#c8373b}.ribbon.scan path{stroke-dasharray:4 2;stroke-width:1.2}
-.k-inbound.scan path{fill:url(#h-inbound)}.k-outbound.scan path{fill:url(#h-outbound)}.k-transit.scan path{fill:url(#h-transit)}
-.box rect{stroke:#666;stroke-width:.6}.box .head{fill:#f4f4f4}.box .used{fill:#555}.box .used.over{fill:#c8373b}
-.box .idle{fill:#ccc}.box.passage rect{fill:rgba(200,55,59,.05);stroke:#c8373b;stroke-dasharray:3 2}
-.box.on rect{stroke:#000;stroke-width:1.6}text{font-size:11px}.colhead{font-weight:bold;fill:#444;text-anchor:middle}
-.labels text,.mark{paint-order:stroke;stroke:#fff;stroke-width:3px;stroke-linejoin:round;pointer-events:none}
-.mark{font-size:10px;font-weight:bold;fill:#000}
-#tip{position:fixed;display:none;pointer-events:none;background:#fff;border:1px solid #888;padding:.3em .6em;
-box-shadow:2px 2px 5px rgba(0,0,0,.25);font-size:13px;max-width:34em;z-index:2}#tip .line{font:bold 13px monospace}
-#tip .scan{color:#900;font-weight:bold}.legend span{margin-right:1.2em;white-space:nowrap}
-.sw{display:inline-block;width:1.4em;height:.8em;vertical-align:middle;margin-right:.3em;border:1px solid #666}
-#problems li{color:#900}#problems li.none{color:#262}#totals{font-weight:bold}
-.ribbon path.hit{fill:none;stroke:transparent;stroke-width:6px;stroke-dasharray:none;pointer-events:stroke}"""
-
 SCRIPT = r"""(function () {
 'use strict';
 var D = JSON.parse(document.getElementById('flow-data').textContent);
-var slots = D.slots, layout = D.layout || {};
+var slots = D.slots, layout = D.layout || {}, ROUTES = D.routes || [];
 var COLS = ['remote AS (in)', 'peer (in)', 'router (in)', 'local service', 'router (out)', 'peer (out)', 'remote AS (out)'];
 var W = 1360, H = 600, TOP = 30, BOTTOM = 8, LEFT = 96, RIGHT = 96, BW = 14, PH = H - TOP - BOTTOM;
 var svg = document.getElementById('sankey'), tip = document.getElementById('tip'), picker = document.getElementById('slot');
@@ -55,7 +36,7 @@ function node(col, key, label, cap) {
   return byKey[id].id;
 }
 function name(v) { return v === null || v === undefined ? '?' : String(v); }
-function asNode(col, a) { return node(col, 'as:' + name(a), a === null || a === undefined ? '?' : 'AS' + a); }
+function asNode(col, a) { return node(col, 'as:' + name(a), a === null || a === undefined || a === 'other' ? name(a) : 'AS' + a); }
 function routerNode(col, r) { return node(col, 'r:' + name(r), name(r), routerCap[r]); }
 function peerNode(col, r, p) { return node(col, 'p:' + name(p) + ' @ ' + name(r), name(p) + ' @ ' + name(r), peerCap[name(r) + '\u0000' + name(p)]); }
 function service(local) {
@@ -77,10 +58,26 @@ function hops(p) {  // the node ids of a path, one per column it crosses
   peerCap[name(p.router) + '\u0000' + name(p.peer)] = +p.capacity_mbps || 0;
   peerNode(1, p.router, p.peer); peerNode(5, p.router, p.peer);
 });
+// aggregate.format_mbps; toFixed rounds an exact tie (0.125, 0.625) up where Python's '%.2f' rounds it to even
+function mbpsText(v) { return v >= 1 ? String(Math.floor(v + 0.5)) : v === 0.125 ? '0.12' : v === 0.625 ? '0.62' : v.toFixed(2); }
+function expand(slot) {  // page.compact back to paths: the day's route plus this slot's numbers; the line as format_line
+  var f = slot.p || [], paths = [];
+  for (var i = 0; i < f.length; i += 4) {
+    var r = ROUTES[f[i]], p = {kind: r[0], src_as: r[1], dst_as: r[2], in_peer: r[3], in_router: r[4], out_router: r[5], out_peer: r[6],
+      local: r.length > 7 ? {prefix: r[7], object: r[8], service: r[9]} : null, mbps: f[i + 1], flows: f[i + 2], scan: f[i + 3] === 1, route: f[i]};
+    var words = p.kind === 'inbound' ? [p.src_as, p.in_peer, p.in_router, p.local.service] : p.kind === 'outbound' ?
+      [p.local.service, p.out_router, p.out_peer, p.dst_as] : [p.src_as, p.in_peer, p.in_router, p.out_router, p.out_peer, p.dst_as];
+    p.line = words.map(name).join(' ') + ' ' + mbpsText(p.mbps);
+    paths.push(p);
+  }
+  slot.paths = paths;
+}
+var hopsOf = [];  // per route of the day: a route's node ids are the same in every slot
 slots.forEach(function (slot) {
   var sides = {};
+  expand(slot);
   routes.push(slot.paths.map(function (p) {
-    var r = hops(p);
+    var r = hopsOf[p.route] || (hopsOf[p.route] = hops(p));
     r.forEach(function (id, j) {  // a box must hold both of its sides: what enters and what leaves it
       var s = sides[id] || (sides[id] = [0, 0]);
       nodes[id].total += p.mbps; s[0] += j > 0 ? p.mbps : 0; s[1] += j < r.length - 1 ? p.mbps : 0;
@@ -202,7 +199,12 @@ function facts(s) {
     add(list, 'li', '', p.text + (p.mbps !== undefined ? ' (' + mbit(p.mbps) + ', ' + count(p.flows || 0) + ' flows)' : ''));
   });
   if (!list.children.length) { add(list, 'li', 'none', 'no problems in this slot'); }
+  var loss = slot.loss || {}, banner = document.getElementById('loss'), names = lost(slot);
+  banner.hidden = !names.length;  // nfcapd saw export datagrams missing: what the slot shows is less than what flowed
+  banner.textContent = 'Flows lost in this slot, the figures are too low: ' + names.map(function (r) { return r + ' ' + count(loss[r]) +
+    ' sequence failure' + (loss[r] === 1 ? '' : 's'); }).join(', ');
 }
+function lost(slot) { var loss = slot.loss || {}; return Object.keys(loss).filter(function (r) { return loss[r] > 0; }).sort(); }
 function add(parent, tag, cls, text) {
   var el = parent.appendChild(document.createElement(tag));
   el.className = cls;
@@ -287,7 +289,7 @@ document.getElementById('next').addEventListener('click', function () { show(cur
 svg.setAttribute('viewBox', '0 0 ' + W + ' ' + H);
 svg.innerHTML = statics();
 picker.innerHTML = slots.map(function (slot, i) {
-  return '<option value="' + i + '" title="' + esc(slot.slot) + '">' + hhmm(slot.start) + ' UTC</option>';
+  return '<option value="' + i + '" title="' + esc(slot.slot) + '">' + hhmm(slot.start) + ' UTC' + (lost(slot).length ? ' - loss' : '') + '</option>';
 }).join('');
 window.flowPaths = {show: show, current: function () { return cur; }, slots: slots.length};
 if (slots.length) { show(slots.length - 1); } else {

@@ -20,7 +20,8 @@ import os
 
 from ansible_collections.isplab.infra.plugins.module_utils.common.files import write_text
 from ansible_collections.isplab.infra.plugins.module_utils.flow_paths.aggregate import aggregate_slot, stamp_start
-from ansible_collections.isplab.infra.plugins.module_utils.flow_paths.rows import NFDUMP_ENVIRONMENT, iter_rows, nfdump_argv
+from ansible_collections.isplab.infra.plugins.module_utils.flow_paths.rows import (
+    NFDUMP_ENVIRONMENT, exporters_argv, iter_rows, nfdump_argv, parse_sequence_failures)
 
 FILE_PREFIX = 'nfcapd.'
 SLOTS = 'slots'
@@ -81,7 +82,10 @@ def pending_stamps(config, now=None):
 
 
 def build_slot(runner, config, stamp, sources=None):
-    """Run nfdump (read-only, through CommandRunner) on every file of ``stamp`` and aggregate them."""
+    """Run nfdump (read-only, through CommandRunner) on every file of ``stamp`` and aggregate them.
+
+    The slot also gets ``loss`` ({router: sequence failures}, empty without loss) from ``nfdump -E`` of each file.
+    """
     if sources is None:
         sources = source_files(config).get(stamp)
     if not sources:
@@ -96,7 +100,22 @@ def build_slot(runner, config, stamp, sources=None):
             raise SourceError('nfdump could not read %s: %s; check or remove the file, then run again for stamp %s'
                               % (path, ' '.join(result.stderr.split()), stamp))
         outputs.append((result.stdout, ident))
-    return aggregate_slot(itertools.chain.from_iterable(iter_rows(text, ident) for text, ident in outputs), config, stamp)
+    slot = aggregate_slot(itertools.chain.from_iterable(iter_rows(text, ident) for text, ident in outputs), config, stamp)
+    slot['loss'] = slot_loss(runner, config, sources)
+    return slot
+
+
+def slot_loss(runner, config, sources):
+    """{router name: sequence failures} over the slot's files; an exporter no router claims by its address."""
+    loss = {}
+    for ident, path in sources:
+        result = runner.run(exporters_argv(path), environ=NFDUMP_ENVIRONMENT)
+        for exporter, count in sorted(parse_sequence_failures(result.stdout).items()):
+            if count:
+                router = config.router_for(exporter, ident)
+                name = router.name if router else exporter
+                loss[name] = loss.get(name, 0) + count
+    return loss
 
 
 def dumps_slot(slot):

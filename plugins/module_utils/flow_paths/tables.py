@@ -23,6 +23,7 @@ DEFAULTS = {
     'flow_dirs': [],
     'out_dir': '',
     'title': 'Traffic paths',
+    'remote_as_top': 25,
 }
 ROUTER_KEYS = ('name', 'exporter', 'ident', 'capacity_mbps', 'interfaces')
 INTERFACE_KEYS = ('ifindex', 'name', 'peer', 'internal', 'capacity_mbps')
@@ -254,6 +255,9 @@ def _limits(config, errors):
     days = values['lifetime_days']
     if not isinstance(days, int) or isinstance(days, bool) or days < 1:
         errors.append('flow_paths_lifetime_days: %r must be an integer >= 1' % (days,))
+    top = values['remote_as_top']
+    if not isinstance(top, int) or isinstance(top, bool) or top < 0:
+        errors.append('flow_paths_remote_as_top: %r must be an integer >= 0 (0 keeps every remote AS)' % (top,))
     dirs = values['flow_dirs']
     if not isinstance(dirs, list):
         errors.append('flow_paths_flow_dirs: must be a list of {ident, dir}')

@@ -51,7 +51,7 @@ def _path(kind, mbps, flows, local=None, src=None, dst=None, in_side=(None, None
             'out_router': out_side[0], 'out_peer': out_side[1], 'local': local, 'mbps': round(mbps, 3),
             'bytes': int(mbps * 1e6 * seconds / 8), 'packets': int(mbps * 1e6 * seconds / 8 / 1200), 'flows': flows,
             'scan': flows >= 1000 and mbps * 1000 / flows <= 64,
-            'line': ' '.join('?' if w is None else str(w) for w in words) + ' ' + mbps_text(mbps)}
+            'line': ' '.join('?' if w is None else str(w) for w in words) + ' ' + mbps_text(round(mbps, 3))}
 
 
 def make_day():
@@ -84,6 +84,9 @@ def make_day():
                            src=3320, in_side=('rudo5', '?rudo5:7')))
         problems.append({'kind': 'unknown_interface', 'router': 'rudo5', 'ifindex': 7, 'mbps': 1.5, 'flows': 3,
                          'text': 'rudo5 exported flows on ifindex 7, which flow_paths_routers does not list'})
+        # the merged small remote ASes, and the two rates where '%.2f' and JavaScript's toFixed round apart
+        paths.append(_path('inbound', 0.125, 2, networks[5], src='other', in_side=('rudo8', 'BCIX')))
+        paths.append(_path('outbound', 0.625, 2, networks[6], dst='other', out_side=('rudo6', '6939')))
         if index == 2:
             paths.append(_path('transit', 12.25, 6, src=15169, dst=3320, in_side=('rudo6', '174')))
             problems.append({'kind': 'unmatched_transit', 'mbps': 12.25, 'flows': 6,
@@ -93,7 +96,8 @@ def make_day():
                       for kind in ('inbound', 'outbound', 'transit'))
         totals['flows'] = sum(p['flows'] for p in paths)
         slots.append({'version': 1, 'slot': time.strftime('%Y%m%d%H%M', time.gmtime(start)), 'start': start,
-                      'seconds': 300, 'paths': paths, 'problems': problems, 'totals': totals})
+                      'seconds': 300, 'paths': paths, 'problems': problems, 'totals': totals,
+                      'loss': {'rudo5': 3, '127.0.0.9': 1} if index == 1 else {}})
     layout = {'routers': [{'name': n, 'capacity_mbps': c} for n, c in ROUTERS.items()],
               'peers': [{'router': r, 'peer': p, 'capacity_mbps': c} for r, p, c in PEERS]}
     return slots, layout
@@ -182,7 +186,8 @@ def test_latest_slot_first_every_path_and_problem_drawn(browser, day):
     svg = _by('#sankey', browser)[0]
     assert svg.get_attribute('data-slot') == slots[-1]['slot']
     options = [o.text for o in _by('#slot option', browser)]
-    assert options == [time.strftime('%H:%M UTC', time.gmtime(s['start'])) for s in slots]
+    assert options == [time.strftime('%H:%M UTC', time.gmtime(s['start'])) + (' - loss' if s['loss'] else '') for s in slots]
+    assert options[1].endswith(' - loss') and not _by('#loss', browser)[0].is_displayed()
     assert _by('#slot option:checked', browser)[0].text == options[-1]
     drawn = _ribbons(browser)
     expected = [(p['line'], p['mbps'], p['flows'], p['kind']) for p in slots[-1]['paths']]
@@ -211,7 +216,7 @@ def test_picker_and_keys_change_the_slot(browser, day):
     ActionChains(browser).send_keys(Keys.ARROW_LEFT).perform()
     assert svg.get_attribute('data-slot') == slots[1]['slot']
     assert [r[1] for r in _ribbons(browser)] == [p['line'] for p in slots[1]['paths']]
-    assert _by('#slot option:checked', browser)[0].text == time.strftime('%H:%M UTC', time.gmtime(slots[1]['start']))
+    assert _by('#slot option:checked', browser)[0].text == time.strftime('%H:%M UTC - loss', time.gmtime(slots[1]['start']))
     ActionChains(browser).send_keys(Keys.HOME).perform()
     assert svg.get_attribute('data-slot') == slots[0]['slot']
     ActionChains(browser).send_keys(Keys.ARROW_LEFT).perform()  # stays on the first slot
@@ -221,6 +226,16 @@ def test_picker_and_keys_change_the_slot(browser, day):
     redraw = browser.execute_script('return window.lastRedrawMs;')
     assert isinstance(redraw, (int, float)) and 0 < redraw < 5000
     assert page_bench.severe_logs(browser) == []
+
+
+def test_loss_banner_names_router_and_failures(browser, day):
+    _show(browser, 1)
+    banner = _by('#loss', browser)[0]
+    assert banner.is_displayed()
+    assert banner.text == 'Flows lost in this slot, the figures are too low: 127.0.0.9 1 sequence failure, rudo5 3 sequence failures'
+    assert banner.value_of_css_property('background-color') == 'rgba(200, 55, 59, 1)'
+    _show(browser, 2)
+    assert not banner.is_displayed()
 
 
 def test_hover_ribbon_shows_its_line_rate_and_flows(browser, day):

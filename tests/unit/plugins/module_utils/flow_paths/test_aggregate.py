@@ -225,3 +225,43 @@ def test_twin_network_capture_matches_the_demands():
     for got, want in zip(slot['paths'], network['expected_paths']):
         assert dict((key, got[key]) for key in want) == want
     assert slot['problems'] == []
+
+
+# rows in nfdump's printed form (columns of the contract's real capture): router-ip inif outif srcas dstas
+# src-net dst-net bytes packets flows; Mbit/s * 37.5e6 = bytes of a 300 s slot
+REMOTE_ROWS = [
+    ('127.0.0.2 1 3 2906 0 0.0.0.0 198.18.0.0', 100, 40),
+    ('127.0.0.2 1 3 174 0 0.0.0.0 198.18.0.0', 10, 2),
+    ('127.0.0.2 1 3 6939 0 0.0.0.0 198.18.0.0', 5, 3),
+    ('127.0.0.2 3 2 0 3320 198.18.0.0 0.0.0.0', 50, 20),
+    ('127.0.0.2 3 2 0 64500 198.18.0.0 0.0.0.0', 3, 1),
+    # a transit pair of two small ASes: its legs join on the real pair (64501 -> 3320), then 64501 is 'other'
+    ('127.0.0.3 2 3 64501 3320 0.0.0.0 192.0.2.0', 4, 6),
+    ('127.0.0.2 3 2 64501 3320 203.0.113.0 0.0.0.0', 4, 6),
+]
+
+
+def remote_slot(tables, top):
+    text = '\n'.join('%s %d %d %d' % (words, int(rate * 37.5e6), rate * 100, flows) for words, rate, flows in REMOTE_ROWS)
+    tables['remote_as_top'] = top
+    return aggregate_slot(parse_rows(text), load_config(tables), '202612031105')
+
+
+def test_remote_ases_outside_the_top_become_other(tables):
+    slot = remote_slot(tables, 2)
+    # volumes: 2906 100, 3320 50 + 4, 174 10, 64501 4 + 4 (both legs before the join: 4), 6939 5, 64500 3
+    assert [p['line'] for p in slot['paths']] == [
+        '2906 8220 rudo5 DHCP 100', 'DHCP rudo5 3320 3320 50', 'other 8220 rudo5 DHCP 15',
+        'other 1299 rudo6 rudo5 3320 3320 4', 'DHCP rudo5 3320 other 3']
+    merged = by_line(slot)['other 8220 rudo5 DHCP 15']
+    assert (merged['src_as'], merged['flows'], merged['bytes']) == ('other', 5, int(10 * 37.5e6) + int(5 * 37.5e6))
+    assert by_line(slot)['other 1299 rudo6 rudo5 3320 3320 4']['dst_as'] == 3320
+    assert slot['problems'] == []
+    assert json.loads(dumps_slot(slot))['paths'][2]['src_as'] == 'other'
+
+
+@pytest.mark.parametrize('top', [0, 6, 25])
+def test_every_remote_as_kept_when_top_is_0_or_not_exceeded(tables, top):
+    lines = [p['line'] for p in remote_slot(tables, top)['paths']]
+    assert lines == ['2906 8220 rudo5 DHCP 100', 'DHCP rudo5 3320 3320 50', '174 8220 rudo5 DHCP 10',
+                     '6939 8220 rudo5 DHCP 5', '64501 1299 rudo6 rudo5 3320 3320 4', 'DHCP rudo5 3320 64500 3']

@@ -52,7 +52,8 @@ def test_pending_run_writes_every_slot(bed, scenario, capsys):
     # the real nfdump on the binary file gives what the captured text gives
     expected = aggregate_slot(parse_rows(read_fixture('nfdump_sample.txt'), 'lab'), load_config(bed['tables']),
                               scenario['stamp'])
-    assert slot == expected
+    # the sample's real nfcapd received every datagram: nfdump -E counts no sequence failure
+    assert slot == dict(expected, loss={})
     assert read_slot(bed, scenario['stamp'], '.txt') == ''.join(p['line'] + '\n' for p in expected['paths'])
     # nothing is pending any more
     assert cli.main(['--config', bed['config']]) == 0

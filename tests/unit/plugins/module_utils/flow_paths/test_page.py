@@ -13,6 +13,7 @@ from html.parser import HTMLParser
 import pytest
 
 from ansible_collections.isplab.infra.plugins.module_utils.flow_paths import page
+from ansible_collections.isplab.infra.plugins.module_utils.flow_paths.aggregate import format_line
 
 LAYOUT = {'routers': [{'name': 'rudo5', 'capacity_mbps': 20000}],
           'peers': [{'router': 'rudo5', 'peer': '8220', 'capacity_mbps': 10000}]}
@@ -66,6 +67,30 @@ def embedded(html):
     return json.loads(data[0])
 
 
+def expand(data):
+    """The slots back from page.compact's form, as the script rebuilds them (the line through format_line)."""
+    slots = []
+    for entry in data['slots']:
+        slot = dict((key, value) for key, value in entry.items() if key != 'p')
+        slot['version'], slot['paths'], flat = 1, [], entry['p']
+        for start in range(0, len(flat), page.PATH_STRIDE):
+            route, mbps, flows, scan = flat[start:start + page.PATH_STRIDE]
+            fields = data['routes'][route]
+            path = dict(zip(page.ROUTE_FIELDS, fields), mbps=mbps, flows=flows, scan=scan == 1, local=None)
+            if len(fields) > len(page.ROUTE_FIELDS):
+                path['local'] = dict(zip(('prefix', 'object', 'service'), fields[len(page.ROUTE_FIELDS):]))
+            path['line'] = format_line(path)
+            slot['paths'].append(path)
+        slots.append(slot)
+    return dict(data, slots=slots, routes=None)
+
+
+def shown(slots):
+    """What the page needs of the slots: everything but the bytes and packets of each path."""
+    return [dict(slot, paths=[dict((k, v) for k, v in path.items() if k not in ('bytes', 'packets')) for path in slot['paths']])
+            for slot in slots]
+
+
 def test_page_is_self_contained():
     html = page.render_page([slot(1764759900 + 300 * i) for i in range(3)], LAYOUT, 'TE view')
     elements = parse(html)
@@ -78,14 +103,30 @@ def test_page_is_self_contained():
     assert policy == [page.POLICY] and "default-src 'none'" in policy[0]
     # the elements the script draws into exist exactly once
     ids = [t[1].get('id') for t in elements.tags if t[1].get('id')]
-    for name in ('slot', 'sankey', 'tip', 'problems', 'totals', 'when', 'prev', 'next', 'flow-data'):
+    for name in ('slot', 'sankey', 'tip', 'problems', 'totals', 'when', 'prev', 'next', 'flow-data', 'loss'):
         assert ids.count(name) == 1, name
 
 
-def test_embedded_json_round_trips():
+def test_compact_data_round_trips_to_the_paths():
     slots = [slot(1764759900 + 300 * i, mbps=10.5 * (i + 1)) for i in range(3)]
+    slots[1]['paths'].append(dict(slots[1]['paths'][0], kind='transit', src_as='other', dst_as=3320, out_router='rudo5',
+                                  out_peer='3320', local=None, mbps=0.125, flows=1500, scan=True,
+                                  line='other 8220 rudo5 rudo5 3320 3320 0.12'))
+    slots[2]['loss'] = {'rudo5': 2}
     data = embedded(page.render_page(slots, LAYOUT, 'TE view'))
-    assert data == {'title': 'TE view', 'layout': LAYOUT, 'slots': slots}
+    assert expand(data) == {'title': 'TE view', 'layout': LAYOUT, 'slots': shown(slots), 'routes': None}
+    # the same route in three slots is stored once
+    assert len(data['routes']) == 2 and data['slots'][2]['p'] == [0, 31.5, 62, 0]
+
+
+def test_compact_is_smaller_for_a_day():
+    # a day of 288 slots with the same 60 routes and varying rates: the shape that made a 20 MB page (bench.py)
+    day = []
+    for i in range(288):
+        day.append(slot(1764759900 + 300 * i))
+        day[-1]['paths'] = [slot(0, service='S%d' % j, mbps=1 + (i * j) % 97 + j / 7.0)['paths'][0] for j in range(60)]
+    full = len(json.dumps({'slots': day}, separators=(',', ':')))
+    assert len(page.script_json(embedded(page.render_page(day, LAYOUT, 'TE')))) * 4 < full
 
 
 def test_names_cannot_end_the_script_element():
@@ -94,7 +135,7 @@ def test_names_cannot_end_the_script_element():
     elements = parse(html)
     assert [attrs.get('type') for attrs, _text in elements.scripts] == ['application/json', None]
     assert html.count('</script') == 2 and '<!--' not in html
-    assert embedded(html) == {'title': HOSTILE, 'layout': LAYOUT, 'slots': slots}
+    assert expand(embedded(html)) == {'title': HOSTILE, 'layout': LAYOUT, 'slots': shown(slots), 'routes': None}
     assert '<title>x&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;&lt;!--&amp;</title>' in html
     assert '<h1>x&lt;/script&gt;' in html
 
@@ -110,7 +151,7 @@ def test_only_the_last_day_oldest_first():
 
 def test_no_slots_and_no_layout_still_render():
     data = embedded(page.render_page([], None, 'empty'))
-    assert data == {'title': 'empty', 'layout': {'routers': [], 'peers': []}, 'slots': []}
+    assert data == {'title': 'empty', 'layout': {'routers': [], 'peers': []}, 'routes': [], 'slots': []}
 
 
 @pytest.mark.skipif(not shutil.which('node'), reason='node (Debian nodejs) checks the script syntax')

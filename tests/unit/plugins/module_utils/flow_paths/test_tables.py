@@ -140,3 +140,11 @@ def test_network_capture_tables_are_valid():
         config = load_config(json.load(handle))
     assert len(config.routers) == 3
     assert all(r.exporter and r.exporter.startswith('127.0.0.') for r in config.routers)
+
+
+@pytest.mark.parametrize('value', [-1, 2.5, True, '25'])
+def test_remote_as_top_is_an_integer_from_0(tables, value):
+    assert load_config(tables).remote_as_top == 25
+    assert load_config(dict(tables, flow_paths_remote_as_top=0)).remote_as_top == 0
+    tables['remote_as_top'] = value
+    assert errors_of(tables) == ['flow_paths_remote_as_top: %r must be an integer >= 0 (0 keeps every remote AS)' % (value,)]
