@@ -13,16 +13,17 @@ STAGE := tests/tools/stage
 LABCTL := tests/lab/labctl
 
 # Every role's scenario; `make test` runs all of them, longest first, MOLECULE_LANES at a time.
-MOLECULE_SCENARIOS ?= root_raid1 root_raid1_uefi cifs_mount ceph_osd flow_monitor flow_collector l2_bridge default
+MOLECULE_SCENARIOS ?= root_raid1 root_raid1_uefi cifs_mount ceph_osd flow_monitor flow_collector flow_paths l2_bridge default
 MOLECULE_LANES ?= 2
 
-.PHONY: test-quick help bootstrap venv collection lock unit sanity lint molecule test lab lab-down image build docs clean reap
+.PHONY: bench test-quick help bootstrap venv collection lock unit sanity lint molecule test lab lab-down image build docs clean reap
 
 help:
 	@echo "make lab       build and boot the lab, converge playbooks/site.yml, verify, write build/lab-report/index.html"
 	@echo "make lab-down  stop every lab VM"
 	@echo "make test      unit tests, ansible-test sanity, ansible-lint, integration beds, every molecule scenario"
 	@echo "make test-quick  the same without the VM scenarios (for iteration)"
+	@echo "make bench     benchmarks (TE aggregation and page, collector load, fleet of 50 routers, 4,000 bridge hooks): figures for the docs, not part of make test"
 	@echo "make molecule SCENARIO=name   one molecule scenario"
 
 bootstrap:
@@ -76,6 +77,9 @@ test:
 	stage changelog-lint $(BIN)/antsibull-changelog lint
 	stage bridges-testbed $(BIN)/pytest -q -p no:cacheprovider -m bridges tests/integration/bridges
 	stage flow-twin $(BIN)/pytest -q -p no:cacheprovider -m flow_twin tests/integration/flow
+	stage flow-paths $(BIN)/pytest -q -p no:cacheprovider tests/integration/flow_paths
+	stage flow-load $(BIN)/pytest -q -p no:cacheprovider tests/integration/flow_load
+	stage fleet-harness $(BIN)/pytest -q -p no:cacheprovider -m fleet tests/integration/fleet
 	stage pve-twin $(BIN)/pytest -q -p no:cacheprovider tests/integration/pve
 	stage report $(BIN)/pytest -q -p no:cacheprovider tests/integration/report
 	stage awx-definitions $(BIN)/pytest -q -p no:cacheprovider tests/awx/test_awx_definitions.py tests/awx/test_ee.py
@@ -86,6 +90,13 @@ test:
 	stage molecule tests/tools/molecule-lanes $(MOLECULE_LANES) $(MOLECULE_SCENARIOS)
 	$(STAGE) --summary
 	exit $$rc
+
+# Figures, not pass/fail: ratios and counts measured side by side in one run (docs/flow_paths.md, docs/flow.md, docs/bridges.md).
+bench: collection
+	$(BIN)/python tests/integration/flow_paths/bench.py
+	$(BIN)/python tests/integration/flow_load/bench.py
+	$(BIN)/python tests/integration/fleet/bench_flow_monitor.py
+	$(BIN)/python tests/integration/fleet/bench_bridges.py
 
 # Every stage but the VM scenarios: for iteration. CI runs `make test`.
 test-quick:
