@@ -20,7 +20,8 @@ import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import conftest  # noqa: E402  (makes ansible_collections.isplab.infra importable from this tree)
+# conftest links this tree as ansible_collections/isplab/infra and puts that root on sys.path
+import conftest  # noqa: E402  pylint: disable=unused-import
 
 from ansible_collections.isplab.infra.plugins.module_utils.flow_collector import netflow_v9 as nf  # noqa: E402
 from ansible_collections.isplab.infra.plugins.module_utils.flow_paths import aggregate, rows, tables  # noqa: E402

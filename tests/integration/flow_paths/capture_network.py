@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Capture the aggregator's network fixture from the IOS-XE twin network and a REAL nfcapd/nfdump 1.7.1.
 
 Run from the repository root:  .venv/bin/python tests/integration/flow_paths/capture_network.py
