@@ -76,7 +76,7 @@ test:
 	stage ansible-lint $(MAKE) --no-print-directory lint
 	stage changelog-lint $(BIN)/antsibull-changelog lint
 	stage bridges-testbed $(BIN)/pytest -q -p no:cacheprovider -m bridges tests/integration/bridges
-	stage flow-twin $(BIN)/pytest -q -p no:cacheprovider -m flow_twin tests/integration/flow
+	stage flow-twin $(BIN)/pytest -q -p no:cacheprovider -n 2 -m flow_twin tests/integration/flow
 	stage flow-paths $(BIN)/pytest -q -p no:cacheprovider tests/integration/flow_paths
 	stage flow-load $(BIN)/pytest -q -p no:cacheprovider tests/integration/flow_load
 	stage fleet-harness $(BIN)/pytest -q -p no:cacheprovider -m fleet tests/integration/fleet

@@ -21,38 +21,21 @@ import os
 import re
 import time
 
+from ansible_collections.isplab.infra.plugins.module_utils.common import nfdump_exporters
 from ansible_collections.isplab.infra.plugins.module_utils.flow_collector.nfdump import NFDUMP_ENVIRONMENT, NfdumpError
 
-# SysID: 1, IP:        127.0.0.2, version: 9, ID:  7, Sequence failures: 1, packets: 8, flows: 80
-EXPORTER_LINE = re.compile(r'^SysID:\s*(\d+),\s*IP:\s*(\S+),\s*version:\s*(\d+),\s*ID:\s*(\d+),\s*'
-                           r'Sequence failures:\s*(\d+),\s*packets:\s*(\d+),\s*flows:\s*(\d+)\s*$')
 SKMEM = re.compile(r'skmem:\(([^)]*)\)')
 
 
 def parse_exporters(text):
-    """Exporters of one file from ``nfdump -E``: list of {sysid, ip, version, id, sequence_failures, packets, flows}."""
-    exporters = []
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    if not lines or lines[0] != 'Exporters:':
-        raise NfdumpError('nfdump -E printed no "Exporters:" heading: %r' % text[:200])
-    for line in lines[1:]:
-        if line == 'No Exporter records found':
-            continue
-        match = EXPORTER_LINE.match(line)
-        if not match:
-            raise NfdumpError('unexpected nfdump -E line: %r' % line)
-        sysid, ip, version, domain, failures, packets, flows = match.groups()
-        exporters.append({'sysid': int(sysid), 'ip': ip, 'version': int(version), 'id': int(domain),
-                          'sequence_failures': int(failures), 'packets': int(packets), 'flows': int(flows)})
-    return exporters
+    """Exporters of one file from ``nfdump -E`` (common/nfdump_exporters.py), errors as NfdumpError."""
+    try:
+        return nfdump_exporters.parse_exporters(text)
+    except nfdump_exporters.ExportersError as exc:
+        raise NfdumpError(str(exc))
 
 
-def failures_by_exporter(exporters):
-    """{exporter IP: sequence failures}, summed over the observation domains of one IP."""
-    totals = {}
-    for exporter in exporters:
-        totals[exporter['ip']] = totals.get(exporter['ip'], 0) + exporter['sequence_failures']
-    return totals
+failures_by_exporter = nfdump_exporters.failures_by_exporter
 
 
 def sequence_failures(runner, path):

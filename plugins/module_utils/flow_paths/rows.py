@@ -14,7 +14,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import io
-import re
+
+from ansible_collections.isplab.infra.plugins.module_utils.common import nfdump_exporters
 
 # nfdump prints times in its own zone; UTC keeps every run alike (no times are parsed here today).
 NFDUMP_ENVIRONMENT = {'TZ': 'UTC'}
@@ -23,12 +24,6 @@ FORMAT = 'fmt:%ra %in %out %sas %das %sa %da %byt %pkt %fl'
 NO_ADDRESS = '0.0.0.0'
 # What nfdump prints instead of rows for a file (or filter) without flows.
 NO_FLOWS = 'No matching flows'
-
-
-# nfdump -E: one line per exporter and observation domain. flow_collector/loss.py reads the same lines; this
-# package is installed on the collector without flow_collector, so it keeps its own few lines (a unit test
-# checks that both read the captured fixtures alike).
-EXPORTER_LINE = re.compile(r'^SysID:\s*\d+,\s*IP:\s*(\S+),\s*version:\s*\d+,\s*ID:\s*\d+,\s*Sequence failures:\s*(\d+),')
 
 
 class RowError(ValueError):
@@ -90,15 +85,7 @@ def parse_sequence_failures(text):
 
     nfcapd counts a failure per gap in an exporter's datagram sequence numbers: flows were lost on the way.
     """
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    if not lines or lines[0] != 'Exporters:':
-        raise RowError('nfdump -E printed no "Exporters:" heading: %r' % text[:200])
-    failures = {}
-    for line in lines[1:]:
-        if line == 'No Exporter records found':
-            continue
-        match = EXPORTER_LINE.match(line)
-        if not match:
-            raise RowError('unexpected nfdump -E line: %r' % line)
-        failures[match.group(1)] = failures.get(match.group(1), 0) + int(match.group(2))
-    return failures
+    try:
+        return nfdump_exporters.failures_by_exporter(nfdump_exporters.parse_exporters(text))
+    except nfdump_exporters.ExportersError as exc:
+        raise RowError(str(exc))

@@ -103,3 +103,11 @@ def test_mark_loss_adds_a_field_to_every_slot_and_keeps_silent_slots_with_loss(u
         {'slot': 1796296500, 'start': '2026-12-03T11:15:00Z', 'bps': {'3320': 8}, 'loss': {'127.0.0.3': 2}},
         {'slot': 1796296800, 'start': '2026-12-03T11:20:00Z', 'bps': {}, 'loss': {'127.0.0.2': 1}}]
     assert loss.mark_loss(rates, {}, 300)[0]['loss'] == {}
+
+
+def test_an_exporter_without_flows_in_the_file_counts_no_failures():
+    # seen on the lab collector: templates arrived from the NAT address, data only from 127.0.0.1
+    exporters = loss.parse_exporters(read('nfdump', 'exporters_no_flows_sent.txt'))
+    assert [(e['ip'], e['id'], e['sequence_failures'], e['flows']) for e in exporters] == [
+        ('10.0.2.2', 0, 0, 0), ('127.0.0.1', 43468, 0, 4)]
+    assert loss.failures_by_exporter(exporters) == {'10.0.2.2': 0, '127.0.0.1': 0}

@@ -173,7 +173,8 @@ def test_loss_of_an_unknown_exporter_is_named_by_the_ident_router(tables, tmp_pa
 
 
 def test_exporter_lines_read_as_flow_collector_reads_them():
-    for name in ('exporters_sequence_failures.txt', 'exporters_kernel_drop.txt', 'exporters_empty_file.txt'):
+    for name in ('exporters_sequence_failures.txt', 'exporters_kernel_drop.txt', 'exporters_empty_file.txt',
+                 'exporters_no_flows_sent.txt'):
         text = nfdump_fixture(name)
         assert parse_sequence_failures(text) == loss.failures_by_exporter(loss.parse_exporters(text)), name
     with pytest.raises(RowError, match='no "Exporters:" heading'):
