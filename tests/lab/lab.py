@@ -114,8 +114,8 @@ def _start_router_twin():
 def _start_te_twins(hosts):
     """The TE network's router twins, exporting in real time to lab-flows; returns the flow_paths tables.
 
-    Behind qemu's user network every datagram reaches the VM from the same gateway address, so each router
-    exports to its own nfcapd instance and the tables find the router by the instance's ident.
+    Behind qemu's user network every datagram reaches the VM from the same gateway address (10.0.2.2), so each
+    router exports to its own nfcapd instance and the tables find the router by the instance's ident.
     """
     sys.path.insert(0, REPO)
     from tests.twins.ios_xe import network
@@ -127,7 +127,11 @@ def _start_te_twins(hosts):
         host_port = hosts['lab-flows']['lab_forwards']['udp_%d' % guest_port]
         _spawn_twin(twin_dir, 'tests.twins.ios_xe.server',
                     ['--credentials', os.path.join(twin_dir, 'creds.json'), '--network', 'default', '--router', router,
-                     '--collector', '127.0.0.1:%d' % host_port, '--scale', '1'], 'TE router twin ' + router)
+                     '--collector', '127.0.0.1:%d' % host_port, '--scale', '1',
+                     # qemu's user network rewrites only 127.0.0.1 to its host alias 10.0.2.2; a datagram from
+                     # the network's own 127.0.0.1x addresses would reach the guest with a loopback source,
+                     # which Linux drops as martian
+                     '--export-source', '127.0.0.1'], 'TE router twin ' + router)
     tables = network.tables(net)
     routers = [dict((k, v) for k, v in r.items() if k != 'exporter') for r in tables['flow_paths_routers']]
     for router in routers:
