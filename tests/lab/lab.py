@@ -291,6 +291,8 @@ def cmd_example_report(_args):
         # edge01 is the IOS-XE twin: modules run on the controller and open their own SSH session to it.
         hosts[example] = dict(lab_hosts[lab]) if lab else {
             'ansible_connection': 'local', 'ansible_python_interpreter': sys.executable}
+    # As in production, the PVE node's own name differs from its inventory name.
+    hosts['pve01.example.net']['pve_node_name'] = 'lab-pve'
     with open(os.path.join(overlay_dir, 'hosts.yml'), 'w') as fh:
         json.dump({'all': {'hosts': hosts}}, fh, indent=2)
     group_vars = os.path.join(overlay_dir, 'group_vars')
