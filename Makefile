@@ -75,7 +75,7 @@ test:
 	stage sanity $(MAKE) --no-print-directory sanity
 	stage ansible-lint $(MAKE) --no-print-directory lint
 	stage changelog-lint $(BIN)/antsibull-changelog lint
-	stage bridges-testbed $(BIN)/pytest -q -p no:cacheprovider -m bridges tests/integration/bridges
+	stage bridges-testbed $(BIN)/pytest -q -p no:cacheprovider -n 2 --dist loadfile -m bridges tests/integration/bridges
 	stage flow-twin $(BIN)/pytest -q -p no:cacheprovider -n 2 -m flow_twin tests/integration/flow
 	stage flow-paths $(BIN)/pytest -q -p no:cacheprovider tests/integration/flow_paths
 	stage flow-load $(BIN)/pytest -q -p no:cacheprovider tests/integration/flow_load
