@@ -12,7 +12,6 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 
 import pytest
@@ -20,23 +19,12 @@ import pytest
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
 
-def _collection_root():
-    # same layout as tests/unit/conftest.py: ansible_collections/isplab/infra -> this tree
-    root = os.path.join(tempfile.gettempdir(), 'isplab-unit-collections')
-    link_dir = os.path.join(root, 'ansible_collections', 'isplab')
-    os.makedirs(link_dir, exist_ok=True)
-    link = os.path.join(link_dir, 'infra')
-    if os.path.islink(link) and os.readlink(link) != REPO:
-        os.unlink(link)
-    if not os.path.lexists(link):
-        os.symlink(REPO, link)
-    return root
-
-
-if _collection_root() not in sys.path:
-    sys.path.insert(0, _collection_root())
+# this tree as ansible_collections.isplab.infra (tests/integration/linked_collection.py)
 if REPO not in sys.path:
     sys.path.insert(0, REPO)
+from tests.integration.linked_collection import on_sys_path  # noqa: E402
+
+on_sys_path()
 
 CREDS = {'username': 'lab', 'password': 'Tw1n-pass', 'secret': 'Tw1n-enable'}
 

@@ -24,21 +24,12 @@ PORT = 9995
 DRAIN_TIMEOUT = 30
 
 
-def collections_root():
-    """Same layout as tests/unit/conftest.py: ansible_collections/isplab/infra -> this tree."""
-    root = os.path.join(tempfile.gettempdir(), 'isplab-unit-collections')
-    link_dir = os.path.join(root, 'ansible_collections', 'isplab')
-    os.makedirs(link_dir, exist_ok=True)
-    link = os.path.join(link_dir, 'infra')
-    if os.path.islink(link) and os.readlink(link) != REPO:
-        os.unlink(link)
-    if not os.path.lexists(link):
-        os.symlink(REPO, link)
-    return root
+# this tree as ansible_collections.isplab.infra (tests/integration/linked_collection.py)
+if REPO not in sys.path:
+    sys.path.insert(0, REPO)
+from tests.integration.linked_collection import collections_root, on_sys_path  # noqa: E402
 
-
-if collections_root() not in sys.path:
-    sys.path.insert(0, collections_root())
+on_sys_path()
 
 from ansible_collections.isplab.infra.plugins.module_utils.flow_collector import loss  # noqa: E402
 
