@@ -79,6 +79,7 @@ test:
 	stage flow-twin $(BIN)/pytest -q -p no:cacheprovider -n 2 -m flow_twin tests/integration/flow
 	stage flow-paths $(BIN)/pytest -q -p no:cacheprovider tests/integration/flow_paths
 	stage flow-load $(BIN)/pytest -q -p no:cacheprovider tests/integration/flow_load
+	stage esp-sync $(BIN)/pytest -q -p no:cacheprovider tests/integration/esp_sync
 	stage fleet-harness $(BIN)/pytest -q -p no:cacheprovider -m fleet tests/integration/fleet
 	stage pve-twin $(BIN)/pytest -q -p no:cacheprovider tests/integration/pve
 	stage report $(BIN)/pytest -q -p no:cacheprovider tests/integration/report

@@ -56,6 +56,16 @@ options:
       - Wipe partitions that hold a filesystem, RAID, LVM or other signature but no OSD. Destroys their data.
     type: bool
     default: false
+  replace_destroyed:
+    description:
+      - Reuse the ids of this host's OSDs whose disk is gone - down or destroyed in C(ceph osd tree) and held by no
+        local C(ceph-volume) volume - for the OSDs this run would create, in order of id and partition. The old id
+        is destroyed (C(ceph osd destroy ID --yes-i-really-mean-it), skipped when a crashed run did it), the OSD
+        created with C(--osd-id ID) (same CRUSH place, so only that disk's data moves back) and marked in.
+      - When false, such an OSD next to a partition to be created is refused, naming both; purge the old id
+        (C(ceph osd purge ID --yes-i-really-mean-it)) to create the new OSD under a new id instead.
+    type: bool
+    default: false
   manage_memory_target:
     description:
       - Set C(osd_memory_target) for this host's OSDs.
@@ -109,14 +119,16 @@ EXAMPLES = r'''
 
 RETURN = r'''
 osds:
-  description: Every handled partition with its kernel device, action and OSD id (null for a planned OSD).
+  description:
+    - Every handled partition with its kernel device, action (C(keep), C(create), C(zap_create), or C(replace) and
+      C(zap_replace) with O(replace_destroyed)) and OSD id (null for a planned new OSD, the reused id for C(replace)).
   returned: always
   type: list
   elements: dict
   sample:
     - {path: /dev/disk/by-id/virtio-disk1-part4, device: /dev/vdb4, action: keep, osd_id: 0, signatures: []}
 created:
-  description: Ids of the OSDs this run created (empty in check mode).
+  description: Ids of the OSDs this run created, reused ids included (empty in check mode).
   returned: always
   type: list
   elements: int
@@ -144,6 +156,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.isplab.infra.plugins.module_utils.ceph_osd.ceph import (
     CephError, MEMORY_TARGET_FLOOR, block_devices, create_command, created_osd_id, memory_target, parse_config_dump,
     parse_lvm_list, parse_meminfo, plan_partitions, resolve_paths, signature_types)
+from ansible_collections.isplab.infra.plugins.module_utils.ceph_osd.lost import OSD_TREE, assign, lost_osds, replace_commands
 from ansible_collections.isplab.infra.plugins.module_utils.common.diff import DiffTracker
 from ansible_collections.isplab.infra.plugins.module_utils.common.runner import CommandError, CommandRunner
 
@@ -171,6 +184,9 @@ def _plan(runner, params):
             signatures[device] = signature_types(runner.run(['wipefs', '--no-act', '--json', device]).stdout)
     plan = plan_partitions(params['partitions'], params['discover'], resolved, devices, existing, signatures,
                            partition_type=params['partition_type'], allow_foreign=params['allow_foreign_signatures'])
+    if any(item['action'] != 'keep' for item in plan):
+        lost = lost_osds(runner.run(OSD_TREE).stdout, params['crush_host'], existing)
+        assign(plan, lost, params['crush_host'], params['replace_destroyed'])
     return existing, plan
 
 
@@ -193,6 +209,11 @@ def _apply(runner, params, plan, target, current):
     created = []
     for item in plan:
         if item['action'] == 'keep':
+            continue
+        if item['action'] in ('replace', 'zap_replace'):
+            argvs = replace_commands(item, create_command(item['device'], params['crush_device_class'], params['dmcrypt']))
+            if not [runner.run(argv, changes=True) for argv in argvs][-1].skipped:
+                created.append(item['osd_id'])
             continue
         if item['action'] == 'zap_create':
             runner.run(['ceph-volume', 'lvm', 'zap', item['device']], changes=True)
@@ -235,6 +256,7 @@ def main():
             crush_device_class=dict(type='str'),
             dmcrypt=dict(type='bool', default=False),
             allow_foreign_signatures=dict(type='bool', default=False),
+            replace_destroyed=dict(type='bool', default=False),
             manage_memory_target=dict(type='bool', default=True),
             osd_memory_target=dict(type='int'),
             memory_ram_fraction=dict(type='float', default=0.5),
@@ -244,7 +266,8 @@ def main():
     )
     params = dict(module.params)
     _check_params(module, params)
-    params['memory_section'] = 'osd/host:%s' % (params['host'] or socket.gethostname().split('.')[0])
+    params['crush_host'] = params['host'] or socket.gethostname().split('.')[0]
+    params['memory_section'] = 'osd/host:%s' % params['crush_host']
     runner = CommandRunner(module)
     diff = DiffTracker()
     plan, created, target = [], [], None

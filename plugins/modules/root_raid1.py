@@ -16,16 +16,26 @@ description:
     GUIDs, copy the BIOS boot and EFI partitions, retype disk 2 (p3 Linux RAID, p4 Ceph OSD), LVM filter,
     C(mdadm --create --metadata=0.90 -l1 -n2 <disk2-p3> missing), mdadm.conf, initramfs, pvcreate,
     vgextend, GRUB with mdraid09 on disk 1, pvmove, vgreduce, pvremove, retype disk 1, C(mdadm --add),
-    initramfs, grub-install on both disks, update-grub, resync, restore the sync speed.
+    initramfs, grub-install on both disks, update-grub, on BIOS with grub-pc debconf
+    C(grub-pc/install_devices) naming both disks by C(/dev/disk/by-id) (so grub-pc updates reinstall the boot
+    code on both), resync, restore the sync speed.
   - Every phase is recognised from the live state, so a rerun after a crash continues where it stopped
     (an interrupted pvmove is resumed with plain C(pvmove), a half-built array is found by its 0.90
     superblock, a copied table by its sectors).
   - The module starts pvmove in the background and returns with RV(waiting_for=pvmove); it also returns
     RV(waiting_for=resync) while the array resyncs. Call it again once the move or resync finished (the
     role C(isplab.infra.root_raid1) polls and shows the progress in between).
+  - Replaces a failed member with the same options - after a converted node lost a disk, name the blank
+    disk that took its place as I(disk1) or I(disk2) (whichever the dead one was). The array running degraded
+    on the other disk's p3 is recognised, that survivor plays disk 1 - copy its table to the new disk with new
+    GUIDs, copy the boot partitions (new ESP volume ID), point the /boot/efi line of /etc/fstab at the
+    survivor's ESP when it named the dead one, retype, LVM filter, C(mdadm <md_device> --add <new disk p3>),
+    initramfs, boot code on both disks, resync - see RV(replacement). The new disk is refused like disk 2 of a
+    conversion (I(allow_wipe_disk2)), and also when its p3 carries another array's superblock.
   - Refuses, before changing anything, when disk 2 holds partitions or signatures (unless
     I(allow_wipe_disk2)), is too small, is disk 1, when the VG or PV is not as declared, when the md device
-    exists with other members, or when the used extents would not fit on the md member.
+    exists with other members, or when the used extents would not fit on the md member; on BIOS with grub-pc
+    also when a disk has no C(/dev/disk/by-id) link for C(grub-pc/install_devices).
 version_added: 0.1.0
 author: isplab.infra contributors (@isplab)
 options:
@@ -53,10 +63,40 @@ options:
     description:
       - C(convert) plans and runs the conversion phases.
       - C(progress) only reads how far a running pvmove or resync got and returns it as RV(progress); it changes
-        nothing and ignores every option but I(vg) and I(md_device). The role polls with it.
+        nothing and ignores every option but I(vg), I(md_device), I(previous), I(poll_interval) and
+        I(stall_seconds). The role polls with it.
     type: str
     choices: [convert, progress]
     default: convert
+  previous:
+    description:
+      - With I(mode=progress) - the RV(progress) key C(sample) the previous poll returned. pvmove's rate is measured
+        between two polls (the resync's rate comes from /proc/mdstat), and the time since anything moved
+        (C(stalled_seconds) in RV(progress)) counts from it. Omit on the first poll.
+    type: dict
+  poll_interval:
+    description:
+      - With I(mode=progress) - the shortest C(next_poll_seconds) in RV(progress) in seconds; the next poll comes after
+        a fifth of the ETA, at most 1800 seconds later.
+    type: int
+    default: 5
+  stall_seconds:
+    description:
+      - With I(mode=progress) - C(stalled) in RV(progress) turns true when the pvmove or resync did not move for this
+        many seconds.
+    type: int
+    default: 600
+  stop_before:
+    description:
+      - Run the phases still to do up to, not including, this one, and return with RV(stopped_before) set - for a
+        maintenance window that ends before the data move (C(pvmove)) or before the boot code is rewritten
+        (C(bootloader)). The next run without it continues from the live state.
+      - Phases after it are not run either, also when the named phase itself is done already.
+    type: str
+    choices: [copy_table, copy_boot_partitions, esp_fstab_nofail, esp_fstab_survivor, retype_disk2, lvm_filter_disk2,
+              assemble_md, create_md, add_new_member, mdadm_conf, initramfs_before_move, pvcreate, vgextend,
+              grub_before_move, pvmove, vgreduce, pvremove, lvm_filter_both, retype_disk1, add_member, initramfs,
+              bootloader, grub_install_devices, resync, restore_sync_speed]
 extends_documentation_fragment:
   - isplab.infra.root_raid1
 attributes:
@@ -96,6 +136,12 @@ EXAMPLES = r'''
     mode: progress
   register: move
 
+- name: Prepare everything up to the data move, in a short maintenance window
+  isplab.infra.root_raid1:
+    disk1: /dev/disk/by-id/ata-DISK_A
+    disk2: /dev/disk/by-id/ata-DISK_B
+    stop_before: pvmove
+
 - name: Convert (returns waiting_for=pvmove while the data moves)
   isplab.infra.root_raid1:
     disk1: /dev/disk/by-id/ata-DISK_A
@@ -114,6 +160,10 @@ phases_done:
   returned: always
   type: list
   elements: str
+stopped_before:
+  description: The I(stop_before) phase when this run stopped in front of it with phases left to do, else null.
+  returned: always
+  type: str
 waiting_for:
   description: C(pvmove) or C(resync) when the module returned while that runs in the background, else null.
   returned: always
@@ -124,9 +174,17 @@ commands:
   type: list
   elements: str
 disks:
-  description: Resolved device paths of I(disk1) and I(disk2).
+  description: Resolved device paths of I(disk1) and I(disk2), as given.
   returned: always
   type: dict
+replacement:
+  description:
+    - When the run replaces a failed member - C(survivor) and C(new_disk) (device paths), and
+      C(survivor_named) and C(new_disk_named) (C(disk1) or C(disk2), the option that named each). The
+      commands in RV(plan) act on the survivor as disk 1 and on the new disk as disk 2.
+  returned: when the array runs degraded on one declared disk and the other is not in it
+  type: dict
+  sample: {survivor: /dev/vdc, survivor_named: disk2, new_disk: /dev/vdb, new_disk_named: disk1}
 pvmove_bytes:
   description: Bytes the pvmove started by this run moves.
   returned: when this run started pvmove
@@ -140,7 +198,11 @@ progress:
   description:
     - With I(mode=progress) - what runs in the background (C(running) is C(pvmove), C(resync) or null), the
       pvmove (C(lv_name), C(move_pv), C(percent)) and the resync as /proc/mdstat shows it (C(action), C(percent),
-      C(done_blocks), C(total_blocks), C(speed_kib), C(finish)), and C(summary), one line to print.
+      C(done_blocks), C(total_blocks), C(speed_kib), C(finish)), and C(summary), one line to print with the
+      rate and the ETA.
+    - C(eta_seconds) and C(rate_bytes_per_s) (null while unknown), C(next_poll_seconds) (when to poll
+      again), C(stalled) and C(stalled_seconds) (nothing moved for I(stall_seconds)), and C(sample), to pass as
+      I(previous) to the next poll.
   returned: when I(mode=progress)
   type: dict
 '''
@@ -152,10 +214,13 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.isplab.infra.plugins.module_utils.common.diff import DiffTracker
 from ansible_collections.isplab.infra.plugins.module_utils.common.runner import CommandError, CommandRunner
 from ansible_collections.isplab.infra.plugins.module_utils.root_raid1 import state
-from ansible_collections.isplab.infra.plugins.module_utils.root_raid1.executor import Executor, PhaseFailed
+from ansible_collections.isplab.infra.plugins.module_utils.root_raid1.executor import Executor, PhaseFailed, phases_before
 from ansible_collections.isplab.infra.plugins.module_utils.root_raid1.ops import render
-from ansible_collections.isplab.infra.plugins.module_utils.root_raid1.planner import plan, raid1_argument_spec
+from ansible_collections.isplab.infra.plugins.module_utils.root_raid1.planner import PHASES, plan, raid1_argument_spec
 from ansible_collections.isplab.infra.plugins.module_utils.root_raid1.refusals import Refusal
+
+
+PHASE_NAMES = [phase.__name__ for phase in PHASES]
 
 
 def main():
@@ -166,6 +231,10 @@ def main():
             wait_resync=dict(type='bool', default=True),
             sync_speed_min=dict(type='int', default=200000),
             mode=dict(type='str', default='convert', choices=['convert', 'progress']),
+            previous=dict(type='dict'),
+            poll_interval=dict(type='int', default=5),
+            stall_seconds=dict(type='int', default=600),
+            stop_before=dict(type='str', choices=PHASE_NAMES),
         ),
         supports_check_mode=True,
     )
@@ -173,7 +242,8 @@ def main():
     runner = CommandRunner(module)
     if params['mode'] == 'progress':
         try:
-            progress = state.progress(runner, params['vg'], params['md_device'])
+            progress = state.progress(runner, params['vg'], params['md_device'], params['previous'],
+                                      params['poll_interval'], params['stall_seconds'])
         except CommandError as exc:
             module.fail_json(msg=str(exc), commands=runner.commands)
         module.exit_json(changed=False, progress=progress, commands=runner.commands)
@@ -190,11 +260,15 @@ def main():
     except (Refusal, CommandError) as exc:
         module.fail_json(msg=str(exc), commands=runner.commands, **result)
     result.update(plan=render(phases), firmware=node['firmware'])
+    todo = phases_before(phases, params['stop_before'], PHASE_NAMES)
+    result['stopped_before'] = params['stop_before'] if len(todo) < len(phases) else None
+    if node.get('replacement'):
+        result['replacement'] = node['replacement']
 
     diff = DiffTracker()
     executor = Executor(module, runner, params, diff)
     try:
-        executor.run_phases(phases, result)
+        executor.run_phases(todo, result)
     except PhaseFailed as exc:
         result.update(commands=runner.commands, files_changed=executor.files_changed)
         module.fail_json(msg=str(exc), rc=exc.result.rc, stderr=exc.result.stderr, **result)

@@ -16,6 +16,12 @@ description:
     no PV read from a raw member, mdadm.conf lists the array, the initramfs contains mdadm and the array,
     GRUB boot code on both disks, partition types as intended, the two ESPs with different FAT volume IDs and
     the /boot/efi line of fstab with C(nofail).
+  - Bootable after package updates - on UEFI both ESPs hold the same files with the same content
+    (C(esp_contents_equal), SHA-256 of every file); on BIOS with grub-pc installed, debconf
+    C(grub-pc/install_devices) names every present member disk (C(grub_install_devices)).
+  - A member that mdadm marked C(faulty) is named as failed in C(md_members_active); with I(check_monitor)
+    C(mdmonitor.service) must be active (C(mdmonitor_active)) and mdadm.conf must have MAILADDR or PROGRAM
+    (C(mdmonitor_config)).
   - A host without C(mdadm), C(pvs) or C(sfdisk) gets one failed check (C(tools_installed)) instead of an error.
 version_added: 0.1.0
 author: isplab.infra contributors (@isplab)
@@ -32,6 +38,12 @@ options:
     description: Unpack the initramfs of the running kernel and check it carries mdadm and the ARRAY line.
     type: bool
     default: true
+  check_monitor:
+    description:
+      - Check that C(mdmonitor.service) is active and /etc/mdadm/mdadm.conf has a MAILADDR or PROGRAM line.
+      - The role sets it when it manages monitoring (C(root_raid1_monitor_enabled)).
+    type: bool
+    default: false
 extends_documentation_fragment:
   - isplab.infra.root_raid1
   - isplab.infra.attributes.verifier
@@ -83,6 +95,22 @@ pvs:
   returned: always
   type: list
   elements: dict
+esp_differences:
+  description: UEFI with both disks present - files that differ between the two ESPs (missing on one side or
+    other content); null on BIOS or with one disk.
+  returned: always
+  type: list
+  elements: str
+install_devices:
+  description: BIOS with grub-pc - debconf C(grub-pc/install_devices) as a list; null otherwise.
+  returned: always
+  type: list
+  elements: str
+monitor:
+  description: With I(check_monitor) - C(active) (systemctl is-active of mdmonitor.service) and C(config)
+    (the MAILADDR/PROGRAM values of mdadm.conf); null otherwise.
+  returned: always
+  type: dict
 commands:
   description: Commands run.
   returned: always
@@ -97,7 +125,8 @@ from ansible_collections.isplab.infra.plugins.module_utils.common.runner import 
 from ansible_collections.isplab.infra.plugins.module_utils.root_raid1 import verify
 from ansible_collections.isplab.infra.plugins.module_utils.root_raid1.planner import raid1_argument_spec
 
-NO_FACTS = dict(md=None, sync=None, pvs=[], initramfs=None, boot_code={}, partition_types={}, firmware=None)
+NO_FACTS = dict(md=None, sync=None, pvs=[], initramfs=None, boot_code={}, partition_types={}, firmware=None,
+                esp_differences=None, install_devices=None, monitor=None)
 
 
 def main():
@@ -106,6 +135,7 @@ def main():
             allow_resync=dict(type='bool', default=False),
             allow_degraded=dict(type='bool', default=False),
             check_initramfs=dict(type='bool', default=True),
+            check_monitor=dict(type='bool', default=False),
             fail_on_error=dict(type='bool', default=True),
         ),
         supports_check_mode=True,

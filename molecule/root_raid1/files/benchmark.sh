@@ -1,11 +1,12 @@
 #!/bin/sh
 # Side-by-side throughput of pvmove, an md 0.90 RAID1 resync and a raw dd of the same size, between the
 # two (still empty) Ceph OSD partitions of the converted node. Prints one JSON object; wipes p4 after.
+# Usage: benchmark.sh SIZE_MIB DISK1 DISK2
 set -eu
 size_mib=$1
 # the result goes out as one marked line: ssh with a tty merges stderr and the tools' chatter into stdout
-d1=$(readlink -f /dev/disk/by-id/virtio-disk1); d2=$(readlink -f /dev/disk/by-id/virtio-disk2)
-a=${d1}4; b=${d2}4
+part() { case "$1" in *[0-9]) echo "${1}p$2" ;; *) echo "$1$2" ;; esac; }
+a=$(part "$(readlink -f "$2")" 4); b=$(part "$(readlink -f "$3")" 4)
 bytes=$((size_mib * 1024 * 1024))
 now() { date +%s.%N; }
 cleanup() {

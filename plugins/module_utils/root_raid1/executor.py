@@ -12,6 +12,15 @@ from ansible_collections.isplab.infra.plugins.module_utils.common.runner import 
 from ansible_collections.isplab.infra.plugins.module_utils.root_raid1 import gpt, state
 
 
+def phases_before(phases, stop_before, order):
+    """The planned phases that come before ``stop_before`` in ``order`` (the conversion's phase order): a run
+    with stop_before never starts that phase or any after it, also when the phase itself is done already."""
+    if not stop_before:
+        return phases
+    limit = order.index(stop_before)
+    return [p for p in phases if order.index(p['phase']) < limit]
+
+
 class PhaseFailed(Exception):
     def __init__(self, phase, error):
         super(PhaseFailed, self).__init__('phase %s failed: %s' % (phase, error))

@@ -19,7 +19,7 @@ import time
 from ansible_collections.isplab.infra.plugins.module_utils.common import fstab
 from ansible_collections.isplab.infra.plugins.module_utils.common.files import read_text, write_text
 from ansible_collections.isplab.infra.plugins.module_utils.common.runner import CommandError, CommandResult
-from ansible_collections.isplab.infra.plugins.module_utils.root_raid1 import fat, lvm, mdraid, state
+from ansible_collections.isplab.infra.plugins.module_utils.root_raid1 import boot_sync, fat, lvm, mdraid, state
 from ansible_collections.isplab.infra.plugins.module_utils.root_raid1.refusals import ERR_EXTENTS
 
 
@@ -247,6 +247,22 @@ class FlushBootFs(Op):
             time.sleep(0.1)
         finally:
             ex.runner.run(['fsfreeze', '--unfreeze', mountpoint])
+
+
+class DebconfInstallDevices(Op):
+    """grub-pc reinstalls boot code on upgrade only to the disks debconf names: name both, by-id."""
+    kind = 'debconf_install_devices'
+
+    def describe(self):
+        return 'debconf-set-selections: grub-pc/install_devices = %s, install_devices_empty = false' % (
+            ', '.join(self[1:]))
+
+    def apply(self, ex):
+        before = boot_sync.read_install_devices(ex.runner)[0]
+        ex.diff.add('debconf grub-pc/install_devices', ', '.join(before), ', '.join(self[1:]))
+        ex.runner.run(['debconf-set-selections'], changes=True, data=boot_sync.selections(self[1:]))
+
+    preview = apply
 
 
 def describe(op):

@@ -14,12 +14,15 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.isplab.infra.plugins.module_utils.root_raid1 import gpt, lvm, mdraid
+from ansible_collections.isplab.infra.plugins.module_utils.root_raid1 import gpt, lvm, mdraid, replacement
+from ansible_collections.isplab.infra.plugins.module_utils.root_raid1.boot_phase import grub_install_devices
 from ansible_collections.isplab.infra.plugins.module_utils.root_raid1.ops import (
     CheckFit, EfiEntry, EspMounted, EspVolumeId, FlushBootFs, FstabNofail, LvmFilter, MdadmConf, Run, Stamp,
     SyncSpeed, Wait)
 from ansible_collections.isplab.infra.plugins.module_utils.root_raid1.refusals import (
-    by_path, disk2_is_ours, needs_retype, randomized, refusals, resolve_member)
+    by_path, needs_retype, randomized, refusals, resolve_member)
+from ansible_collections.isplab.infra.plugins.module_utils.root_raid1.replacement_phases import (
+    add_new_member, esp_fstab_survivor)
 from ansible_collections.isplab.infra.plugins.module_utils.root_raid1.state import ESP_MOUNT_DIR
 
 GRUB_MODULES = 'part_gpt lvm mdraid09 ext2'
@@ -77,13 +80,13 @@ def _facts(params, state):
     md_name = params['md_device'].rsplit('/', 1)[-1]
     pvs = by_path(state['pvs'], 'pv_name')
     array = state['mdstat'].get(md_name)
-    ours = disk2_is_ours(params, state)
+    ours = replacement.new_disk_is_ours(params, state)
     return {
         'd1p3': d1p3, 'd2p3': d2p3, 'md_name': md_name, 'pvs': pvs, 'array': array,
         'members': set(resolve_member(m['device']) for m in array['members']) if array else set(),
         'md_uuid': (state.get('md_detail') or {}).get('uuid'),
         'rejects': set(state.get('lvm_rejects') or []), 'aliases': state.get('partuuid_aliases') or {},
-        'ours': ours, 'table_planned': not ours or not randomized(state),
+        'ours': ours, 'replacement': bool(state.get('replacement')), 'table_planned': not ours or not randomized(state),
         'move_done': d1p3 not in pvs or pvs[d1p3].get('vg_name') != params['vg'],
         # the initramfs copies lvm.conf and mdadm.conf: set by the phases that change them
         'dirty_initramfs': False, 'planned': [],
@@ -96,7 +99,12 @@ def copy_table(params, state, f):
         ops = []
         if state['disk2'].get('signatures') or state['disk2']['table'].get('partitions'):
             ops.append(Run(['sgdisk', '--zap-all', d2]))
-        ops += [Run(['sgdisk', '--replicate=%s' % d2, params['disk1']]), Run(['partprobe', d2]), SETTLE]
+        ops.append(Run(['sgdisk', '--replicate=%s' % d2, params['disk1']]))
+        if state['disk2']['size_bytes'] != state['disk1']['size_bytes']:
+            # gdisk 1.0.9 already ends the copy at disk 2's end (checked on files); -e guarantees it, so
+            # a larger disk 2 gives its p4 the rest of the disk
+            ops.append(Run(['sgdisk', '--move-second-header', d2]))
+        ops += [Run(['partprobe', d2]), SETTLE]
     elif not randomized(state) and not state.get('d2p3_examine'):
         ops = []
     else:
@@ -137,7 +145,8 @@ def retype_disk2(params, state, f):
 def lvm_filter_disk2(params, state, f):
     if f['table_planned'] or f['aliases'].get(f['d2p3']) not in f['rejects']:
         f['dirty_initramfs'] = True
-        return [LvmFilter(['disk2'])]
+        # replacing: disk 1 (the survivor) is a member already and stays rejected; the dead disk's entry goes
+        return [LvmFilter(['disk1', 'disk2'] if f['replacement'] else ['disk2'])]
     return None
 
 
@@ -148,7 +157,8 @@ def assemble_md(params, state, f):
 
 
 def create_md(params, state, f):
-    if f['d2p3'] not in f['members'] and 'assemble_md' not in f['planned']:
+    # a running array (degraded, a member being replaced) gets the member added, never a second array
+    if f['d2p3'] not in f['members'] and 'assemble_md' not in f['planned'] and not f['array']:
         return [Run(['mdadm', '--create', params['md_device'], '--run', '--metadata=0.90', '-l1', '-n2',
                      f['d2p3'], 'missing'])]
     return None
@@ -212,6 +222,8 @@ def pvremove(params, state, f):
 
 
 def lvm_filter_both(params, state, f):
+    if f['replacement'] and 'lvm_filter_disk2' in f['planned']:
+        return None
     if f['table_planned'] or f['aliases'].get(f['d1p3']) not in f['rejects']:
         f['dirty_initramfs'] = True
         return [LvmFilter(['disk1', 'disk2'])]
@@ -246,24 +258,29 @@ def bootloader(params, state, f):
 
 
 def resync(params, state, f):
-    syncing = 'add_member' in f['planned'] or bool(f['array'] and f['array'].get('sync'))
+    syncing = bool(set(f['planned']) & {'add_member', 'add_new_member'}) or bool(f['array'] and f['array'].get('sync'))
     return [Wait('resync')] if syncing and params['wait_resync'] else None
 
 
 def restore_sync_speed(params, state, f):
     raised = '(local)' in (state.get('sync_speed_min') or '')
-    if (params['wait_resync'] and 'add_member' in f['planned']) or raised:
+    if (params['wait_resync'] and set(f['planned']) & {'add_member', 'add_new_member'}) or raised:
         return [SyncSpeed(f['md_name'], 'system')]
     return None
 
 
-PHASES = (copy_table, copy_boot_partitions, esp_fstab_nofail, retype_disk2, lvm_filter_disk2, assemble_md,
-          create_md, mdadm_conf, initramfs_before_move, pvcreate, vgextend, grub_before_move, pvmove, vgreduce,
-          pvremove, lvm_filter_both, retype_disk1, add_member, initramfs, bootloader, resync, restore_sync_speed)
+PHASES = (copy_table, copy_boot_partitions, esp_fstab_nofail, esp_fstab_survivor, retype_disk2, lvm_filter_disk2,
+          assemble_md, create_md, add_new_member, mdadm_conf, initramfs_before_move, pvcreate, vgextend,
+          grub_before_move, pvmove, vgreduce, pvremove, lvm_filter_both, retype_disk1, add_member, initramfs,
+          bootloader, grub_install_devices, resync, restore_sync_speed)
 
 
 def plan(params, state):
-    """Phases still to do: list of {'phase', 'ops'}; raises Refusal first when the node is not as declared."""
+    """Phases still to do: list of {'phase', 'ops'}; raises Refusal first when the node is not as declared.
+
+    A replacement (replacement.py) swaps disk1/disk2 in ``params`` and ``state`` first, so that the
+    survivor plays disk 1 for the planner and for the executor that runs the plan."""
+    replacement.normalise(params, state)
     refusals(params, state)
     facts = _facts(params, state)
     phases = []

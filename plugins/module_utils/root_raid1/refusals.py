@@ -9,6 +9,12 @@ __metaclass__ = type
 
 from ansible_collections.isplab.infra.plugins.module_utils.root_raid1 import gpt, lvm, mdraid
 
+# Smallest partition 4 worth creating. When the installer's p3 fills the disk only alignment slack
+# (under 1 MiB) is left behind it; a gap left on purpose with hdsize is gigabytes. 512 MiB separates the
+# two by far and stays below the p4 of the lab's small test disks. Whether p4 is large enough for an OSD
+# is ceph-volume's decision (it refuses data devices below 5 GB with its own message).
+MIN_P4_BYTES = 512 * 1024 * 1024
+
 ERR_SAME_DISK = 'disk1 and disk2 are the same device ({path}); give two different disks'
 ERR_DISK1_LAYOUT = ('disk1 {disk} does not have the Proxmox installer layout (p1 BIOS boot, p2 EFI System, '
                     'p3 Linux LVM or Linux RAID): {found}')
@@ -23,8 +29,20 @@ ERR_MD_FOREIGN = '{md} already exists with other members ({found}); expected onl
 ERR_MD_METADATA = '{what} carries md metadata {version}, not 0.90; GRUB and LVM need the superblock at the end'
 ERR_EXTENTS = ('used extents would not fit: volume group {vg} uses {used} extents, the md member offers '
                'only {available}')
+ERR_SECTOR_SIZE = ('disk1 {disk1} has {size1}-byte logical sectors, disk2 {disk2} has {size2}-byte sectors; the copied '
+                   'partition table counts in sectors and would put every partition elsewhere on disk2: '
+                   'use a disk2 with {size1}-byte logical sectors')
+ERR_NO_ROOM_FOR_P4 = ('no room for partition 4 (Ceph OSD) on {disk}: {free} bytes behind partition 3 up to the last '
+                      'usable sector, at least {need} needed; reinstall with a smaller hdsize (Proxmox installer '
+                      'option) to leave space behind p3, or set osd_partition=false (role: root_raid1_osd_partition) '
+                      'to convert without p4')
 ERR_LVM_FILTER = ('/etc/lvm/lvm.conf already sets devices/global_filter outside the block this module manages; '
                   'remove it or merge it by hand')
+# replacing a failed member (replacement.py): the new disk's p3 must not bring another array along
+ERR_REPLACE_BUSY = ('{part} of the new disk is a member of the running array {array}; check that nothing needs it, '
+                    'stop it (mdadm --stop {array}) and rerun')
+ERR_REPLACE_STALE_MD = ('{part} of the new disk carries the md superblock of another array (UUID {uuid}, not {md} '
+                        'UUID {md_uuid}); set allow_wipe_disk2=true (role: root_raid1_wipe_disk2) to wipe the new disk')
 
 
 class Refusal(Exception):
@@ -88,6 +106,8 @@ def refusals(params, state):
     if state['lvm_conf_foreign_filter']:
         raise Refusal(ERR_LVM_FILTER)
 
+    _check_sector_sizes(params, state)
+
     if not disk2_is_ours(params, state):
         found = []
         if s2['table'].get('has_table') and s2['table'].get('partitions'):
@@ -105,6 +125,41 @@ def refusals(params, state):
         raise Refusal(ERR_MD_METADATA.format(what=d2p3, version=state['d2p3_examine']['version']))
 
     _check_fit(params, state)
+    if params['osd_partition']:
+        _check_room_for_p4(params, state)
+
+
+def _check_sector_sizes(params, state):
+    size1 = state['disk1']['table'].get('logical_sector_size') or state['disk1'].get('logical_sector_size')
+    size2 = state['disk2'].get('logical_sector_size') or state['disk2']['table'].get('logical_sector_size')
+    if size1 and size2 and size1 != size2:
+        raise Refusal(ERR_SECTOR_SIZE.format(disk1=params['disk1'], size1=size1, disk2=params['disk2'], size2=size2))
+
+
+def p4_room_bytes(disk_state, sector):
+    """Bytes between the end of p3 and the last usable GPT sector: the table's own when it has one,
+    else where a copy of disk 1's table will put it (33 sectors of backup table and 1 of header at the end)."""
+    last = disk_state['table'].get('last_usable')
+    if last is None or not disk_state['table'].get('has_table'):
+        last = disk_state['size_bytes'] // sector - 34
+    return max(0, last - disk_state['parts'][3]['end']) * sector
+
+
+def _check_room_for_p4(params, state):
+    """Last of all refusals: the negative tests on tiny disks expect the older messages first."""
+    s1, s2 = state['disk1'], state['disk2']
+    sector = s1['table']['logical_sector_size'] or 512
+    checks = [(params['disk1'], s1)]
+    # disk 2 gets disk 1's p1-p3, so its room is measured against disk 1's p3 until it has a table of its own
+    copied = dict((n, part) for n, part in s1['parts'].items() if n in (1, 2, 3))
+    s2_view = s2 if disk2_is_ours(params, state) else dict(s2, table={'has_table': False}, parts=copied)
+    checks.append((params['disk2'], s2_view))
+    for disk, disk_state in checks:
+        if 4 in disk_state.get('parts', {}):
+            continue
+        free = p4_room_bytes(disk_state, sector)
+        if free < MIN_P4_BYTES:
+            raise Refusal(ERR_NO_ROOM_FOR_P4.format(disk=disk, free=free, need=MIN_P4_BYTES))
 
 
 def member_extents(params, state):

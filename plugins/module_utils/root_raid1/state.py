@@ -10,10 +10,12 @@ __metaclass__ = type
 import glob
 import json
 import os
+import time
 
 from ansible_collections.isplab.infra.plugins.module_utils.common import blockdev, fstab
 from ansible_collections.isplab.infra.plugins.module_utils.common.files import read_text
-from ansible_collections.isplab.infra.plugins.module_utils.root_raid1 import gpt, lvm, mdraid
+from ansible_collections.isplab.infra.plugins.module_utils.root_raid1 import boot_sync, eta, gpt, lvm, mdraid
+from ansible_collections.isplab.infra.plugins.module_utils.root_raid1 import replacement
 from ansible_collections.isplab.infra.plugins.module_utils.root_raid1.refusals import Refusal
 
 LVM_CONF = '/etc/lvm/lvm.conf'
@@ -33,7 +35,11 @@ def disk_state(runner, path, with_signatures):
     table = gpt.read_table(runner, path)[1]
     parts = table.pop('parts')
     size = int(runner.run(['blockdev', '--getsize64', path]).stdout.strip())
-    state = {'path': path, 'table': table, 'parts': parts, 'size_bytes': size}
+    state = {'path': path, 'table': table, 'parts': parts, 'size_bytes': size,
+             'logical_sector_size': table['logical_sector_size']}
+    if not state['logical_sector_size']:
+        # an empty disk has no table to tell; a copied table would count in disk 1's sectors
+        state['logical_sector_size'] = int(runner.run(['blockdev', '--getss', path]).stdout.strip())
     if with_signatures:
         state['signatures'] = blockdev.parse_wipefs(runner.run(['wipefs', '--no-act', '--json', path]).stdout)
     return state
@@ -130,12 +136,14 @@ def inspect(module, runner, params):
     state['grub_cfg_has_mdraid'] = 'mdraid09' in read_text(GRUB_CFG)
     state['sync_speed_min'] = read_text(sync_speed_path(md_name)).strip() or None
     state['esp_mount'] = esp_mount_source(runner)
+    state.update(boot_sync.inspect_boot(runner, params, firmware))
     aliases = {}
     for disk, key in ((d1, 'disk1'), (d2, 'disk2')):
         info = state[key]['parts'].get(3)
         if info:
             aliases[gpt.partition_path(disk, 3)] = '/dev/disk/by-partuuid/%s' % info['unique_guid'].lower()
     state['partuuid_aliases'] = aliases
+    state.update(replacement.inspect(runner, params, state))
     return state
 
 
@@ -144,10 +152,21 @@ def still_syncing(md_device):
     return bool(array and array.get('sync'))
 
 
-def describe_progress(pvmove, sync):
-    """The one line the role prints per poll."""
+def _mib(value):
+    return value / (1024.0 * 1024)
+
+
+def describe_progress(pvmove, sync, sample=None):
+    """The one line the role prints per poll, with the rate and the ETA of ``sample`` (eta.measure)."""
+    sample = sample or {}
+    eta_text = 'ETA %s' % eta.format_duration(sample.get('eta_seconds'))
     if pvmove:
-        return 'pvmove %s: %s %%' % (pvmove['move_pv'] or pvmove['lv_name'], pvmove['percent'])
+        line = 'pvmove %s: %s %%' % (pvmove['move_pv'] or pvmove['lv_name'], pvmove['percent'])
+        if sample.get('total_bytes'):
+            line += ' (%.0f/%.0f MiB)' % (_mib(sample['done_bytes']), _mib(sample['total_bytes']))
+        if sample.get('rate_bytes_per_s') is not None:
+            line += ', %.1f MiB/s' % _mib(sample['rate_bytes_per_s'])
+        return '%s, %s' % (line, eta_text)
     if sync and sync.get('pending'):
         return '%s %s' % (sync['action'], sync['pending'].lower())
     if sync:
@@ -155,24 +174,49 @@ def describe_progress(pvmove, sync):
         if sync.get('done_blocks') is not None:
             line += ' (%d/%d KiB)' % (sync['done_blocks'], sync['total_blocks'])
         if sync.get('speed_kib') is not None:
-            line += ', %d KiB/s, finish in %s' % (sync['speed_kib'], sync['finish'])
-        return line
+            line += ', %d KiB/s' % sync['speed_kib']
+        return '%s, %s' % (line, eta_text)
     return 'done'
 
 
-def progress_from(lvs, mdstat, md_device):
-    """What runs in the background (pvmove of the VG, resync of the array) and how far it got."""
+def _sample(pvmove, sync, now, previous):
+    if pvmove:
+        total = pvmove['size_bytes']
+        done = int(total * pvmove['percent'] / 100) if total is not None else None
+        return eta.measure('pvmove', done, total, now, previous)
+    if sync:
+        # mdstat counts 1 KiB blocks and KiB/s; a pending resync has done nothing yet
+        done = sync['done_blocks'] * 1024 if sync.get('done_blocks') is not None else 0
+        total = sync['total_blocks'] * 1024 if sync.get('total_blocks') is not None else None
+        rate = sync['speed_kib'] * 1024 if sync.get('speed_kib') is not None else None
+        return eta.measure('resync', done, total, now, previous, rate)
+    return None
+
+
+def progress_from(lvs, mdstat, md_device, now=0, previous=None, poll_interval=5, stall_seconds=600):
+    """What runs in the background (pvmove of the VG, resync of the array), how far it got, its rate and
+    ETA, when to look again and whether it stalled; ``previous`` is the ``sample`` of the poll before."""
     moving = lvm.pvmove_lvs(lvs)
     pvmove = None
     if moving:
         pvmove = {'lv_name': moving[0]['lv_name'], 'move_pv': moving[0].get('move_pv'),
-                  'percent': moving[0].get('copy_percent') or 0.0}
+                  'percent': moving[0].get('copy_percent') or 0.0, 'size_bytes': moving[0].get('lv_size')}
     array = mdstat.get(md_device.rsplit('/', 1)[-1])
     sync = array.get('sync') if array else None
-    return {'pvmove': pvmove, 'resync': sync, 'summary': describe_progress(pvmove, sync),
-            'running': 'pvmove' if pvmove else ('resync' if sync else None)}
+    sample = _sample(pvmove, sync, now, previous)
+    result = {'pvmove': pvmove, 'resync': sync, 'summary': describe_progress(pvmove, sync, sample),
+              'running': 'pvmove' if pvmove else ('resync' if sync else None), 'sample': sample,
+              'eta_seconds': None, 'rate_bytes_per_s': None, 'next_poll_seconds': 0, 'stalled': False,
+              'stalled_seconds': 0}
+    if sample:
+        first = not previous or previous.get('kind') != sample['kind']
+        result.update(eta_seconds=sample['eta_seconds'], rate_bytes_per_s=sample['rate_bytes_per_s'],
+                      next_poll_seconds=eta.next_interval(sample, first, poll_interval, stall_seconds),
+                      stalled=eta.stalled(sample, stall_seconds), stalled_seconds=sample['stalled_seconds'])
+    return result
 
 
-def progress(runner, vg, md_device):
+def progress(runner, vg, md_device, previous=None, poll_interval=5, stall_seconds=600):
     lvs = lvm_reports(runner, vg)[2]
-    return progress_from(lvs, mdraid.parse_mdstat(read_text(MDSTAT)), md_device)
+    return progress_from(lvs, mdraid.parse_mdstat(read_text(MDSTAT)), md_device, time.time(), previous,
+                         poll_interval, stall_seconds)

@@ -13,7 +13,7 @@ import tempfile
 
 from ansible_collections.isplab.infra.plugins.module_utils.common import fstab
 from ansible_collections.isplab.infra.plugins.module_utils.common.files import read_text
-from ansible_collections.isplab.infra.plugins.module_utils.root_raid1 import gpt, lvm, mdraid
+from ansible_collections.isplab.infra.plugins.module_utils.root_raid1 import gpt, lvm, mdraid, verify_boot
 from ansible_collections.isplab.infra.plugins.module_utils.root_raid1.state import (
     FSTAB, MDADM_CONF, MDSTAT, blkid, esp_mount_source)
 
@@ -80,6 +80,14 @@ def check_tools(runner, checks):
                          % ', '.join(missing))
 
 
+def member_name(disk):
+    """p3 of a disk; a disk that is gone keeps the name it was given (its by-id link), so the operator sees
+    which one to replace: /dev/disk/by-id/ata-X-part3 (disk not present)."""
+    if os.path.exists(disk) or not disk.startswith('/dev/disk/'):
+        return gpt.partition_path(disk, 3)
+    return '%s-part3 (disk not present)' % disk
+
+
 def check_array(runner, checks, p, disks, present):
     md = p['md_device']
     array = mdraid.parse_mdstat(read_text(MDSTAT)).get(md.rsplit('/', 1)[-1])
@@ -94,11 +102,14 @@ def check_array(runner, checks, p, disks, present):
     checks.expect('md_two_devices', detail['raid_devices'] == 2, 'raid devices = %s, not 2' % detail['raid_devices'])
     active = set(m['device'] for m in detail['members'] if 'active' in m['state'] and 'sync' in m['state'])
     rebuilding = set(m['device'] for m in detail['members'] if 'rebuilding' in m['state'])
-    wanted = set(gpt.partition_path(d, 3) for d in (present if p['allow_degraded'] else disks))
+    wanted = set(member_name(d) for d in (present if p['allow_degraded'] else disks))
     missing = sorted(wanted - active - (rebuilding if p['allow_resync'] else set()))
+    faulty = sorted(m['device'] for m in detail['members'] if 'faulty' in m['state'])
+    named = [d + (' (failed: mdadm marked it faulty; replace the disk, see "After a disk failure")' if d in faulty else '')
+             for d in missing]
     checks.expect('md_members_active', not missing,
-                  'not active in %s: %s%s' % (md, ', '.join(missing), ' (resync %.1f%%)' % sync['percent'] if sync else ''),
-                  active=sorted(active), rebuilding=sorted(rebuilding))
+                  'not active in %s: %s%s' % (md, ', '.join(named), ' (resync %.1f%%)' % sync['percent'] if sync else ''),
+                  active=sorted(active), rebuilding=sorted(rebuilding), faulty=faulty)
     checks.expect('md_no_spare_only', not any(m['state'] == ['spare'] for m in detail['members']),
                   'a member sits idle as a spare (created with -n 1?); grow the array to 2 devices')
     return detail, sync
@@ -194,6 +205,12 @@ def run_checks(runner, checks, p):
     firmware = 'uefi' if os.path.isdir('/sys/firmware/efi') else 'bios'
     boot = check_boot_code(runner, checks, firmware, present)
     check_esps(runner, checks, present)
+    if firmware == 'uefi':
+        esp_differences = verify_boot.check_esp_contents(runner, checks, present, esp_mount_source(runner))
+        install_devices = None
+    else:
+        esp_differences, install_devices = None, verify_boot.check_install_devices(runner, checks, present)
+    monitor = verify_boot.check_monitor(runner, checks, read_text(MDADM_CONF), MDADM_CONF) if p['check_monitor'] else None
     layout = check_partition_types(runner, checks, p, present)
     return dict(md=detail, sync=sync, pvs=pvs, initramfs=initramfs, boot_code=boot, partition_types=layout,
-                firmware=firmware)
+                firmware=firmware, esp_differences=esp_differences, install_devices=install_devices, monitor=monitor)

@@ -10,7 +10,7 @@ PACKAGES = [
     'procps', 'less', 'kmod', 'file', 'rsync',
     # root_raid1: the Proxmox installer layout and its conversion
     'mdadm', 'lvm2', 'gdisk', 'fdisk', 'parted', 'dosfstools', 'e2fsprogs', 'grub-pc',
-    'grub-efi-amd64-bin', 'grub2-common', 'efibootmgr',
+    'grub-efi-amd64-bin', 'grub2-common', 'efibootmgr', 'thin-provisioning-tools',
     # l2_bridge
     'ifupdown2', 'bridge-utils', 'tcpdump', 'iputils-ping', 'ethtool',
     # cifs_mount
@@ -37,6 +37,11 @@ KERNEL_CMDLINE = 'console=ttyS0,115200 net.ifnames=0 quiet systemd.show_status=f
 # Runs inside the chroot (native speed, on the host) after the packages are in.
 CUSTOMIZE_SCRIPT = r'''
 set -e
+# A UEFI install of Proxmox VE carries grub-efi-amd64, which conflicts with grub-pc: the RAID scenarios swap it
+# in offline from here (the VMs have no package mirror).
+mkdir -p /var/cache/isplab-debs
+(cd /var/cache/isplab-debs && apt-get download -q grub-efi-amd64 >/dev/null)
+ls /var/cache/isplab-debs/grub-efi-amd64_*.deb >/dev/null
 # In-VM initramfs rebuilds: only the modules this machine needs, cheap compression
 # (Debian's MODULES=most took 8 minutes under emulation).
 cat > /etc/initramfs-tools/conf.d/isplab.conf <<'CONF'

@@ -117,6 +117,12 @@ class Lab:
             if vm['firmware'] not in ('bios', 'uefi'):
                 raise LabError('%s: firmware must be bios or uefi, not %r' % (name, vm['firmware']))
             for disk in vm['disks']:
+                if disk.get('interface', 'virtio') not in ('virtio', 'nvme'):
+                    raise LabError('%s: disk %s interface must be virtio or nvme, not %r'
+                                   % (name, disk['name'], disk['interface']))
+                if disk.get('logical_block_size') not in (None, 512, 4096):
+                    raise LabError('%s: disk %s logical_block_size must be 512 or 4096, not %r'
+                                   % (name, disk['name'], disk['logical_block_size']))
                 if len(disk['name']) > 20:
                     raise LabError('%s: disk name %r longer than the 20-character virtio serial'
                                    % (name, disk['name']))
@@ -202,7 +208,9 @@ class Lab:
                 cmd += _disk_args(disk_name, image.ensure_minimal_rootfs(img), 'raw', readonly=True)
                 continue
             bootindex = index + 1 if vm['boot'] == 'disk' else None
-            cmd += _disk_args(disk_name, os.path.join(d, 'disk-%s.raw' % disk_name), 'raw', bootindex=bootindex)
+            cmd += _disk_args(disk_name, os.path.join(d, 'disk-%s.raw' % disk_name), 'raw', bootindex=bootindex,
+                              interface=disk.get('interface', 'virtio'),
+                              logical_block_size=disk.get('logical_block_size'))
         fwd = 'hostfwd=tcp:127.0.0.1:%d-:22' % vm['ssh_port']
         for f in vm['forwards']:
             proto = f.get('proto', 'tcp')
@@ -340,11 +348,16 @@ def _cmdline():
     return recipe.KERNEL_CMDLINE
 
 
-def _disk_args(serial, path, fmt, readonly=False, bootindex=None):
+def _disk_args(serial, path, fmt, readonly=False, bootindex=None, interface='virtio', logical_block_size=None):
+    """One disk: virtio-blk (by-id virtio-<serial>) or an NVMe controller (by-id nvme-QEMU_NVMe_Ctrl_<serial>,
+    partitions nvme0n1p3); a logical block size other than 512 makes a 4Kn disk."""
     drive = 'file=%s,format=%s,if=none,id=drive-%s,cache=unsafe,discard=unmap' % (path, fmt, serial)
     if readonly:
         drive += ',readonly=on'
-    device = 'virtio-blk-pci,drive=drive-%s,serial=%s' % (serial, serial)
+    model = {'virtio': 'virtio-blk-pci', 'nvme': 'nvme'}[interface]
+    device = '%s,drive=drive-%s,serial=%s' % (model, serial, serial)
+    if logical_block_size:
+        device += ',logical_block_size=%d,physical_block_size=%d' % (logical_block_size, logical_block_size)
     if bootindex:
         device += ',bootindex=%d' % bootindex
     return ['-drive', drive, '-device', device]

@@ -72,6 +72,25 @@ def test_subset_of_disks(lab):
     assert devices == ['virtio-blk-pci,drive=drive-d2,serial=d2,bootindex=1']
 
 
+def test_nvme_and_4k_disks(lab):
+    lab.define([{'name': 'n', 'boot': 'disk', 'firmware': 'uefi',
+                 'disks': [{'name': 'disk1', 'interface': 'nvme'}, {'name': 'disk2', 'logical_block_size': 4096}]}])
+    cmd = lab.qemu_command('n')
+    assert _arg_after(cmd, '-device', 'nvme,') == ['nvme,drive=drive-disk1,serial=disk1,bootindex=1']
+    assert _arg_after(cmd, '-device', 'virtio-blk-pci') == [
+        'virtio-blk-pci,drive=drive-disk2,serial=disk2,logical_block_size=4096,physical_block_size=4096,bootindex=2']
+
+
+@pytest.mark.parametrize('disk, message', [
+    ({'name': 'd', 'interface': 'scsi'}, "n: disk d interface must be virtio or nvme, not 'scsi'"),
+    ({'name': 'd', 'logical_block_size': 1024}, 'n: disk d logical_block_size must be 512 or 4096, not 1024'),
+])
+def test_bad_disk_options_are_refused(lab, disk, message):
+    with pytest.raises(LabError) as err:
+        lab.define([{'name': 'n', 'disks': [disk]}])
+    assert str(err.value) == message
+
+
 def test_one_sided_link_is_refused(lab):
     with pytest.raises(LabError, match='link lan between a and b must be declared on both VMs'):
         lab.define([dict(SPEC[0]), {'name': 'b'}])

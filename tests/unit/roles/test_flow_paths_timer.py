@@ -5,7 +5,6 @@ service's ExecStart runs with the service's Environment= on the system python3 (
 against a REAL nfcapd file (tests/unit/fixtures/flow_paths/nfcapd.sample, see its README) and the real nfdump.
 """
 
-import glob
 import json
 import os
 import shlex
@@ -16,10 +15,11 @@ import jinja2
 import pytest
 import yaml
 
+from ansible_collections.isplab.infra.plugins.module_utils.flow_paths import install
+
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', '..'))
 ROLE = os.path.join(REPO, 'roles', 'flow_paths')
 FIXTURES = os.path.join(REPO, 'tests', 'unit', 'fixtures', 'flow_paths')
-PACKAGE = 'ansible_collections/isplab/infra/plugins/module_utils'
 SYSTEM_PYTHON = '/usr/bin/python3'
 STAMP = '202612031105'
 
@@ -69,15 +69,10 @@ def test_units_pass_systemd_analyze_verify(tmp_path):
                     reason='needs the real nfdump and the system python3')
 def test_service_command_runs_from_the_installed_layout(tmp_path):
     lib = tmp_path / 'lib'
-    # what install.yml does: package markers, then common/*.py and flow_paths/*.py of the collection
-    for part in ('common', 'flow_paths'):
-        (lib / PACKAGE / part).mkdir(parents=True)
-        for source in glob.glob(os.path.join(REPO, 'plugins', 'module_utils', part, '*.py')):
-            shutil.copy(source, str(lib / PACKAGE / part))
-    marker = lib
-    for name in PACKAGE.split('/'):
-        marker = marker / name
-        (marker / '__init__.py').touch()
+    # what install.yml does: the files isplab.infra.flow_paths_install writes, from the collection's sources
+    for rel, data in install.required_files().items():
+        (lib / rel).parent.mkdir(parents=True, exist_ok=True)
+        (lib / rel).write_bytes(data)
     day = tmp_path / 'flows' / STAMP[:4] / STAMP[4:6] / STAMP[6:8]
     day.mkdir(parents=True)
     shutil.copy(os.path.join(FIXTURES, 'nfcapd.sample'), str(day / ('nfcapd.' + STAMP)))

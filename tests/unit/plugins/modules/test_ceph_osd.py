@@ -37,6 +37,8 @@ class FakeNode:
             return 0, fixture('wipefs_%s.json' % os.path.basename(args[-1])), ''
         if tool == 'ceph' and args[:2] == ['config', 'dump']:
             return 0, self.config_dump, ''
+        if tool == 'ceph' and args[:2] == ['osd', 'tree']:
+            return 0, fixture('osd_tree.json'), ''
         if tool == 'ceph-volume' and args[:2] == ['lvm', 'create']:
             data_device = args[args.index('--data') + 1]
             return 0, '', fixture('create_tail.txt').replace('osd ID: 0', 'osd ID: 1').replace('/dev/vdb4', data_device)

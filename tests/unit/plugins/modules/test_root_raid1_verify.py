@@ -20,11 +20,16 @@ def fixture(domain, name):
 class FakeNode:
     """A degraded 0.90 array on vdc3 (disk 2 only), answered from captured command output."""
 
-    def __init__(self, installed=('mdadm', 'pvs', 'sfdisk', 'findmnt', 'blkid')):
+    def __init__(self, installed=('mdadm', 'pvs', 'sfdisk', 'findmnt', 'blkid', 'dpkg-query', 'debconf-show', 'systemctl')):
         self.installed = installed
         self.calls = []
         self.sfdisk = 'sfdisk_disk2_retyped.json'
         self.blkid = {'/dev/vdc2': fixture('gpt', 'blkid_esp.txt').replace('/dev/vdb2', '/dev/vdc2')}
+        self.detail = 'detail_degraded.txt'
+        # real answers of a node without grub-pc (UEFI, or the host the fixture came from)
+        self.dpkg_query = (int(fixture('boot', 'dpkg_query_grub_pc_absent.rc')), fixture('boot', 'dpkg_query_grub_pc_absent.txt'))
+        self.debconf = fixture('boot', 'debconf_show_grub_pc_disk1.txt')
+        self.monitor_state = 'active'
 
     def get_bin_path(self, name, required=False, **kwargs):
         return '/usr/sbin/' + name if name in self.installed else None
@@ -34,7 +39,13 @@ class FakeNode:
         tool, args = os.path.basename(argv[0]), argv[1:]
         self.calls.append(' '.join([tool] + args))
         if tool == 'mdadm' and args[0] == '--detail':
-            return 0, fixture('mdraid', 'detail_degraded.txt'), ''
+            return 0, fixture('mdraid', self.detail), ''
+        if tool == 'dpkg-query':
+            return self.dpkg_query[0], self.dpkg_query[1], ''
+        if tool == 'debconf-show':
+            return 0, self.debconf, ''
+        if tool == 'systemctl' and args == ['is-active', 'mdmonitor.service']:
+            return (0 if self.monitor_state == 'active' else 3), self.monitor_state + '\n', ''
         if tool == 'pvs':
             return 0, fixture('lvm', 'pvs_on_md.json'), ''
         if tool == 'blkid':
@@ -105,6 +116,16 @@ def test_degraded_array_fails_with_the_missing_member_named(node):
     assert out.result['failed_checks'][0]['problem'] == 'not active in /dev/md0: /dev/vdb3'
 
 
+def test_a_disk_that_is_gone_is_named_by_its_by_id_link(node, monkeypatch):
+    # realpath of a dangling /dev/disk/by-id name is the name itself: the disk was pulled or died
+    monkeypatch.setattr(raid1_checks.os.path, 'realpath',
+                        lambda p: '/dev/vdc' if p == '/dev/disk/by-id/virtio-disk2' else p)
+    out = run(node)
+    assert failed_names(out) == ['md_members_active']
+    assert out.result['failed_checks'][0]['problem'] == (
+        'not active in /dev/md0: /dev/disk/by-id/virtio-disk1-part3 (disk not present)')
+
+
 @pytest.mark.parametrize('installed, missing', [
     (('mdadm', 'sfdisk', 'findmnt'), 'pvs'),
     (('findmnt',), 'mdadm, pvs, sfdisk'),
@@ -139,3 +160,66 @@ def test_esps_sharing_a_volume_id_and_fstab_without_nofail_are_named(node, monke
     assert problems['esp_fstab_nofail'] == (
         "/etc/fstab mounts /boot/efi without nofail: booted from disk 2 alone the node waits for disk 1's ESP "
         'and stops in emergency mode')
+
+
+def test_a_faulty_member_is_named_as_failed(node, monkeypatch):
+    """mdadm --fail leaves the member listed as faulty (constructed fixture, see fixtures/mdraid/README.md)."""
+    node.detail = 'detail_faulty.txt'
+    monkeypatch.setattr(raid1_checks.os.path, 'exists', lambda p: p in ('/dev/vdb', '/dev/vdc'))
+    out = run(node)
+    assert failed_names(out) == ['md_members_active']
+    assert out.result['failed_checks'][0]['problem'] == (
+        'not active in /dev/md0: /dev/vdb3 (failed: mdadm marked it faulty; replace the disk, see "After a disk failure")')
+    assert out.result['failed_checks'][0]['details']['faulty'] == ['/dev/vdb3']
+
+
+def test_install_devices_missing_a_member_disk_is_named(node, monkeypatch):
+    """BIOS, grub-pc installed, debconf names disk 1 only (the installer's answer), both disks present."""
+    monkeypatch.setattr(raid1_checks.os.path, 'exists', lambda p: p in ('/dev/vdb', '/dev/vdc'))
+    node.dpkg_query = (0, fixture('boot', 'dpkg_query_installed.txt'))
+    node.detail = 'detail_clean.txt'
+    node.files['/proc/mdstat'] = fixture('mdraid', 'mdstat_clean.txt')
+    out = run(node)
+    assert failed_names(out) == ['grub_install_devices']
+    assert out.result['failed_checks'][0]['problem'] == (
+        'debconf grub-pc/install_devices (/dev/disk/by-id/virtio-disk1) misses /dev/vdc: the next grub-pc update '
+        'leaves its boot code stale; run dpkg-reconfigure grub-pc and select every RAID member disk, or rerun the '
+        'role (root_raid1 sets it)')
+    node.debconf = fixture('boot', 'debconf_show_grub_pc_both.txt')
+    out = run(node)
+    assert not out.failed, out.result['msg']
+    assert out.result['install_devices'] == ['/dev/disk/by-id/virtio-disk1', '/dev/disk/by-id/virtio-disk2']
+
+
+def test_install_devices_not_checked_without_grub_pc(node):
+    out = run(node, allow_degraded=True)
+    assert 'grub_install_devices' not in [c['check'] for c in out.result['checks']]
+    assert [c for c in node.calls if c.startswith('debconf-show')] == []
+
+
+def test_monitor_without_mail_or_program_and_stopped_is_named(node):
+    node.files['/etc/mdadm/mdadm.conf'] = fixture('mdraid', 'brief_degraded.txt')
+    node.monitor_state = 'inactive'
+    out = run(node, allow_degraded=True, check_monitor=True)
+    problems = dict((c['check'], c['problem']) for c in out.result['failed_checks'])
+    assert sorted(problems) == ['mdmonitor_active', 'mdmonitor_config']
+    assert problems['mdmonitor_config'] == (
+        '/etc/mdadm/mdadm.conf has neither MAILADDR nor PROGRAM: mdadm --monitor refuses to start and a failed disk '
+        'goes unreported; set root_raid1_monitor_mailaddr (or root_raid1_monitor_program)')
+    assert problems['mdmonitor_active'] == (
+        'mdmonitor.service is inactive, not active: a failed disk goes unreported; systemctl start mdmonitor.service '
+        '(journalctl -u mdmonitor.service says why it stopped)')
+
+
+def test_monitor_with_mailaddr_and_running_passes(node):
+    node.files['/etc/mdadm/mdadm.conf'] = 'HOMEHOST <system>\nMAILADDR root\n' + fixture('mdraid', 'brief_degraded.txt')
+    out = run(node, allow_degraded=True, check_monitor=True)
+    assert not out.failed, out.result['msg']
+    assert out.result['monitor'] == {'active': 'active', 'config': {'MAILADDR': 'root'}}
+
+
+def test_monitor_not_checked_unless_asked(node):
+    node.monitor_state = 'inactive'
+    out = run(node, allow_degraded=True)
+    assert not out.failed
+    assert out.result['monitor'] is None

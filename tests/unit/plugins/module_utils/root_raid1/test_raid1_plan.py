@@ -322,3 +322,22 @@ def test_disk2_with_a_dos_table_is_not_empty_and_is_zapped_only_when_opted_in():
         'set allow_wipe_disk2=true (role: root_raid1_wipe_disk2) to overwrite it')
     phases = raid1_plan.plan(params(allow_wipe_disk2=True), state)
     assert commands(phases)[:2] == ['sgdisk --zap-all /dev/vdc', 'sgdisk --replicate=/dev/vdc /dev/vdb']
+
+
+PHASE_ORDER = [phase.__name__ for phase in raid1_plan.PHASES]
+
+
+def test_stop_before_keeps_only_the_phases_in_front_of_it():
+    from ansible_collections.isplab.infra.plugins.module_utils.root_raid1.executor import phases_before
+    phases = raid1_plan.plan(params(), fresh_state())
+    kept = names(phases_before(phases, 'pvmove', PHASE_ORDER))
+    assert kept == names(phases)[:names(phases).index('pvmove')]
+    assert kept[-1] == 'grub_before_move'
+
+
+def test_stop_before_a_phase_done_already_still_runs_nothing_after_it():
+    from ansible_collections.isplab.infra.plugins.module_utils.root_raid1.executor import phases_before
+    phases = raid1_plan.plan(params(), md_created_state())
+    assert 'copy_table' not in names(phases)
+    assert phases_before(phases, 'copy_table', PHASE_ORDER) == []
+    assert phases_before(phases, None, PHASE_ORDER) == phases

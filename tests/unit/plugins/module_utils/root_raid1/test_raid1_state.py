@@ -51,6 +51,7 @@ def test_disk_state_is_one_sfdisk_read_per_disk():
     disk = state.disk_state(runner, '/dev/vdb', False)
     assert runner.commands == ['sfdisk --json /dev/vdb', 'blockdev --getsize64 /dev/vdb']
     assert sorted(disk['parts']) == [1, 2, 3, 4] and 'parts' not in disk['table']
+    assert disk['logical_sector_size'] == 512
     assert disk['parts'][4] == {'start': 2230272, 'end': 4194270, 'name': 'Ceph OSD', 'type_guid': gpt.CEPH_OSD,
                                 'unique_guid': '32AB4575-F855-47DA-BB46-4934D86FFBAE'}
     assert disk['parts'][3]['unique_guid'] == 'AABAFB48-6389-4A12-A29B-ADAB9602FBCA'
@@ -62,6 +63,8 @@ def test_disk_without_table_is_told_by_the_exit_status():
     disk = state.disk_state(runner, '/dev/vdc', True)
     assert disk['table']['has_table'] is False and disk['parts'] == {} and disk['signatures'] == []
     assert runner.commands[0] == 'sfdisk --json /dev/vdc'
+    # no table to tell the sector size: the kernel's, for the sector size refusal
+    assert 'blockdev --getss /dev/vdc' in runner.commands and disk['logical_sector_size'] == 4096
 
 
 def test_sector_size_from_blockdev_only_when_sfdisk_does_not_print_it():
