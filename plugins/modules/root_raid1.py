@@ -71,7 +71,7 @@ options:
   previous:
     description:
       - With I(mode=progress) - the RV(progress) key C(sample) the previous poll returned. pvmove's rate is measured
-        between two polls (the resync's rate comes from /proc/mdstat), and the time since anything moved
+        since the wait began (the resync's rate comes from /proc/mdstat), and the time since anything moved
         (C(stalled_seconds) in RV(progress)) counts from it. Omit on the first poll.
     type: dict
   poll_interval:

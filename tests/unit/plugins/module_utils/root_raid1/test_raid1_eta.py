@@ -22,17 +22,28 @@ def test_resync_rate_comes_from_the_kernel():
     assert eta.format_duration(sample['eta_seconds']) == '5h 33m'
 
 
-def test_pvmove_rate_is_measured_between_polls_and_kept_while_nothing_moved():
+def test_pvmove_rate_is_the_average_since_the_wait_began_and_the_stall_clock_runs_while_nothing_moves():
     first = eta.measure('pvmove', 0, 1000 * MB, now=10.0)
     assert (first['rate_bytes_per_s'], first['eta_seconds'], first['stalled_seconds']) == (None, None, 0)
     second = eta.measure('pvmove', 100 * MB, 1000 * MB, now=20.0, previous=first)
     assert second['rate_bytes_per_s'] == 10 * MB and second['eta_seconds'] == 90
-    # percent did not change between two close polls: the last rate stands, the stall clock runs
+    # percent did not change between two close polls: the average falls, the stall clock runs
     third = eta.measure('pvmove', 100 * MB, 1000 * MB, now=25.0, previous=second)
-    assert third['rate_bytes_per_s'] == 10 * MB and third['stalled_seconds'] == 5
+    assert third['rate_bytes_per_s'] == pytest.approx(100 * MB / 15) and third['stalled_seconds'] == 5
     assert not eta.stalled(third, 600)
     fourth = eta.measure('pvmove', 100 * MB, 1000 * MB, now=620.0, previous=third)
     assert fourth['stalled_seconds'] == 600 and eta.stalled(fourth, 600)
+
+
+def test_one_slow_interval_does_not_stretch_the_eta():
+    # lab, UEFI scenario: pvmove went 2688 -> 2692 MiB between two polls at 91 %, then finished seconds later;
+    # a rate between the last two polls (0.2 MiB/s) gave ETA 18 min and a 3.6 min pause
+    first = eta.measure('pvmove', 0, 2952 * MB, now=0.0)
+    second = eta.measure('pvmove', 2688 * MB, 2952 * MB, now=60.0, previous=first)
+    third = eta.measure('pvmove', 2692 * MB, 2952 * MB, now=80.0, previous=second)
+    assert third['rate_bytes_per_s'] == pytest.approx(2692 * MB / 80)
+    assert third['eta_seconds'] == pytest.approx(260 * MB / (2692 * MB / 80))
+    assert eta.next_interval(third, False, 3, 600) == 3
 
 
 def test_a_sample_of_the_other_wait_does_not_count():
