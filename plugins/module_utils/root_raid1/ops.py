@@ -116,12 +116,13 @@ class FstabNofail(Op):
     def apply(self, ex):
         after = fstab.with_option(ex.read(state.FSTAB), '/boot/efi', 'nofail')
         if after is not None:
-            ex.replace(state.FSTAB, after, '/etc/fstab /boot/efi line', _boot_efi_lines)
+            ex.replace(state.FSTAB, after, '/etc/fstab /boot/efi line', boot_efi_lines)
 
     preview = apply
 
 
-def _boot_efi_lines(text):
+def boot_efi_lines(text):
+    """The /boot/efi line of an fstab, for the diff of the ops that edit it."""
     line = fstab.entry_line(text, '/boot/efi')
     return [line] if line is not None else []
 

@@ -13,7 +13,7 @@ import time
 from ansible_collections.isplab.infra.plugins.module_utils.common import fstab
 from ansible_collections.isplab.infra.plugins.module_utils.common.files import write_text
 from ansible_collections.isplab.infra.plugins.module_utils.root_raid1 import gpt, state as raid1_state
-from ansible_collections.isplab.infra.plugins.module_utils.root_raid1.ops import Op, Run, SyncSpeed
+from ansible_collections.isplab.infra.plugins.module_utils.root_raid1.ops import Op, Run, SyncSpeed, boot_efi_lines
 
 
 class StampReplacing(Op):
@@ -41,11 +41,6 @@ def _with_source(text, uuid):
     return ''.join(lines)
 
 
-def _boot_efi_lines(text):
-    line = fstab.entry_line(text, '/boot/efi')
-    return [line] if line is not None else []
-
-
 class EspFstabSource(Op):
     kind = 'esp_fstab_source'
 
@@ -54,7 +49,7 @@ class EspFstabSource(Op):
             self[2], self[1], self[3])
 
     def preview(self, ex):
-        ex.replace(raid1_state.FSTAB, _with_source(ex.read(raid1_state.FSTAB), self[2]), '/etc/fstab /boot/efi line', _boot_efi_lines)
+        ex.replace(raid1_state.FSTAB, _with_source(ex.read(raid1_state.FSTAB), self[2]), '/etc/fstab /boot/efi line', boot_efi_lines)
 
     def apply(self, ex):
         self.preview(ex)
