@@ -15,7 +15,9 @@ description:
     conversion are still to do and runs them in this order - copy the GPT of I(disk1) to I(disk2) with new
     GUIDs, copy the BIOS boot and EFI partitions, retype disk 2 (p3 Linux RAID, p4 Ceph OSD), LVM filter,
     C(mdadm --create --metadata=0.90 -l1 -n2 <disk2-p3> missing), mdadm.conf, initramfs, pvcreate,
-    vgextend, GRUB with mdraid09 on disk 1, pvmove, vgreduce, pvremove, retype disk 1, C(mdadm --add),
+    vgextend, a copy of the running kernel and initramfs on disk 1's ESP with a GRUB on disk 1 that reads only
+    that copy (GRUB cannot read an LV that pvmove is moving, so a power cut during the move still boots), pvmove,
+    GRUB with mdraid09 on disk 1 again and the copy removed, vgreduce, pvremove, retype disk 1, C(mdadm --add),
     initramfs, grub-install on both disks, update-grub, on BIOS with grub-pc debconf
     C(grub-pc/install_devices) naming both disks by C(/dev/disk/by-id) (so grub-pc updates reinstall the boot
     code on both), resync, restore the sync speed.
@@ -34,7 +36,8 @@ description:
     conversion (I(allow_wipe_disk2)), and also when its p3 carries another array's superblock.
   - Refuses, before changing anything, when disk 2 holds partitions or signatures (unless
     I(allow_wipe_disk2)), is too small, is disk 1, when the VG or PV is not as declared, when the md device
-    exists with other members, or when the used extents would not fit on the md member; on BIOS with grub-pc
+    exists with other members, when the used extents would not fit on the md member, when disk 1's ESP has no
+    room for the copy of the running kernel and initramfs the data move boots from; on BIOS with grub-pc
     also when a disk has no C(/dev/disk/by-id) link for C(grub-pc/install_devices).
 version_added: 0.1.0
 author: isplab.infra contributors (@isplab)
@@ -95,7 +98,7 @@ options:
     type: str
     choices: [copy_table, copy_boot_partitions, esp_fstab_nofail, esp_fstab_survivor, retype_disk2, lvm_filter_disk2,
               assemble_md, create_md, add_new_member, mdadm_conf, initramfs_before_move, pvcreate, vgextend,
-              grub_before_move, pvmove, vgreduce, pvremove, lvm_filter_both, retype_disk1, add_member, initramfs,
+              grub_before_move, pvmove, grub_after_move, vgreduce, pvremove, lvm_filter_both, retype_disk1, add_member, initramfs,
               bootloader, grub_install_devices, resync, restore_sync_speed]
 extends_documentation_fragment:
   - isplab.infra.root_raid1

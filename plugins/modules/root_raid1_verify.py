@@ -15,7 +15,8 @@ description:
     0.90, both members active (or a resync in progress when I(allow_resync)), the VG on the md device only and
     no PV read from a raw member, mdadm.conf lists the array, the initramfs contains mdadm and the array,
     GRUB boot code on both disks, partition types as intended, the two ESPs with different FAT volume IDs and
-    the /boot/efi line of fstab with C(nofail).
+    the /boot/efi line of fstab with C(nofail), and no copy of /boot left on the ESP by an interrupted data
+    move (C(no_move_boot_copy)).
   - Bootable after package updates - on UEFI both ESPs hold the same files with the same content
     (C(esp_contents_equal), SHA-256 of every file); on BIOS with grub-pc installed, debconf
     C(grub-pc/install_devices) names every present member disk (C(grub_install_devices)).

@@ -13,6 +13,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import os
 import re
 import time
 
@@ -248,6 +249,27 @@ class FlushBootFs(Op):
             time.sleep(0.1)
         finally:
             ex.runner.run(['fsfreeze', '--unfreeze', mountpoint])
+
+
+class BootCopyConfig(Op):
+    """grub.cfg of the data move's /boot copy on the ESP (move_boot.py).  FAT has no atomic rename or
+    modes, so it is written in place and fsynced; GRUB reads it only after the grub-install that follows."""
+    kind = 'boot_copy_config'
+
+    def describe(self):
+        return 'write %s: one entry booting the copied kernel with the root LV' % self[1]
+
+    def apply(self, ex):
+        ex.diff.add(self[1], read_text(self[1]), self[2])
+        if ex.module.check_mode:
+            return
+        with open(self[1], 'w') as handle:
+            handle.write(self[2])
+            handle.flush()
+            os.fsync(handle.fileno())
+        ex.files_changed.append(self[1])
+
+    preview = apply
 
 
 class DebconfInstallDevices(Op):

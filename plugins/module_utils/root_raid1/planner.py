@@ -14,13 +14,13 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.isplab.infra.plugins.module_utils.root_raid1 import gpt, lvm, mdraid, replacement
+from ansible_collections.isplab.infra.plugins.module_utils.root_raid1 import gpt, lvm, mdraid, move_boot, replacement
 from ansible_collections.isplab.infra.plugins.module_utils.root_raid1.boot_phase import grub_install_devices
 from ansible_collections.isplab.infra.plugins.module_utils.root_raid1.ops import (
-    CheckFit, EfiEntry, EspMounted, EspVolumeId, FlushBootFs, FstabNofail, LvmFilter, MdadmConf, Run, Stamp,
+    BootCopyConfig, CheckFit, EfiEntry, EspMounted, EspVolumeId, FlushBootFs, FstabNofail, LvmFilter, MdadmConf, Run, Stamp,
     SyncSpeed, Wait)
 from ansible_collections.isplab.infra.plugins.module_utils.root_raid1.refusals import (
-    by_path, needs_retype, randomized, refusals, resolve_member)
+    by_path, extents_to_move, needs_retype, randomized, refusals, resolve_member)
 from ansible_collections.isplab.infra.plugins.module_utils.root_raid1.replacement_phases import (
     add_new_member, esp_fstab_survivor)
 from ansible_collections.isplab.infra.plugins.module_utils.root_raid1.state import ESP_MOUNT_DIR
@@ -42,26 +42,38 @@ def raid1_argument_spec(**extra):
     return spec
 
 
-def _esp_ops(state, disk, esp, index):
+def _esp_mount(state, esp, index):
+    """Where the ESP ``esp`` is (or gets) mounted, and the ops around its use."""
     if state.get('esp_mount') == esp:
         # checked again right before grub-install: that is minutes after the inspection
-        directory, pre, post = '/boot/efi', [EspMounted(esp)], []
+        return '/boot/efi', [EspMounted(esp)], []
+    directory = '%s/esp%d' % (ESP_MOUNT_DIR, index)
+    return directory, [Run(['mkdir', '-p', directory]), Run(['mount', esp, directory])], [Run(['umount', directory])]
+
+
+def _grub_install(state, disk, esp_directory, boot_directory=None):
+    """grub-install for disk (BIOS) or into the ESP mounted at ``esp_directory`` (UEFI, also the removable
+    path); ``boot_directory`` puts GRUB's prefix there (the data move's copy on the ESP) instead of /boot."""
+    if boot_directory:
+        extra, modules = ['--boot-directory=%s' % boot_directory], 'part_gpt fat'
     else:
-        directory = '%s/esp%d' % (ESP_MOUNT_DIR, index)
-        pre = [Run(['mkdir', '-p', directory]), Run(['mount', esp, directory])]
-        post = [Run(['umount', directory])]
-    base = ['grub-install', '--target=x86_64-efi', '--efi-directory=%s' % directory, '--bootloader-id=debian',
-            '--modules=%s' % GRUB_MODULES, '--no-nvram']
-    return pre + [Run(base), Run(base + ['--removable'])] + post + [EfiEntry(disk, 'debian-raid1-disk%d' % index)]
+        extra, modules = [], GRUB_MODULES
+    if state['firmware'] != 'uefi':
+        return [Run(['grub-install', '--target=i386-pc', '--modules=%s' % modules] + extra + [disk])]
+    base = ['grub-install', '--target=x86_64-efi', '--efi-directory=%s' % esp_directory] + extra + [
+        '--bootloader-id=debian', '--modules=%s' % modules, '--no-nvram']
+    return [Run(base), Run(base + ['--removable'])]
 
 
 def _bootloader_ops(state, disks):
     ops = []
     for index, disk in disks:
         if state['firmware'] == 'uefi':
-            ops += _esp_ops(state, disk, gpt.partition_path(disk, 2), index)
+            directory, pre, post = _esp_mount(state, gpt.partition_path(disk, 2), index)
+            ops += pre + _grub_install(state, disk, directory) + post + [
+                EfiEntry(disk, 'debian-raid1-disk%d' % index)]
         else:
-            ops.append(Run(['grub-install', '--target=i386-pc', '--modules=%s' % GRUB_MODULES, disk]))
+            ops += _grub_install(state, disk, None)
     return ops
 
 
@@ -88,6 +100,7 @@ def _facts(params, state):
         'rejects': set(state.get('lvm_rejects') or []), 'aliases': state.get('partuuid_aliases') or {},
         'ours': ours, 'replacement': bool(state.get('replacement')), 'table_planned': not ours or not randomized(state),
         'move_done': d1p3 not in pvs or pvs[d1p3].get('vg_name') != params['vg'],
+        'to_move': extents_to_move(params, state),
         # the initramfs copies lvm.conf and mdadm.conf: set by the phases that change them
         'dirty_initramfs': False, 'planned': [],
     }
@@ -193,12 +206,24 @@ def vgextend(params, state, f):
 
 
 def grub_before_move(params, state, f):
-    # GRUB's core image needs mdraid09 to read /boot while the root LV spans both PVs.
-    # GRUB does not replay the ext4 journal: after a crash it reads /boot as last checkpointed,
-    # so the new initramfs and GRUB modules must be out of the journal before anything moves.
-    if not f['move_done'] and (not f['md_uuid'] or (state.get('stamp') or {}).get('grub_before_move') != f['md_uuid']):
-        return _bootloader_ops(state, [(1, params['disk1'])]) + [FlushBootFs(), Stamp('grub_before_move')]
-    return None
+    """Disk 1 boots from a copy of /boot on its ESP for as long as extents move (move_boot.py: GRUB cannot
+    read an LV that pvmove is moving). Everything the copy's GRUB reads is written and synced before the
+    grub-install that points disk 1's boot code at it, so a cut at any moment boots one of the two."""
+    copy = state.get('move_boot') or {}
+    stamp = (state.get('stamp') or {}).get('grub_before_move')
+    if not f['to_move'] or (copy.get('copy_present') and f['md_uuid'] and stamp == f['md_uuid']
+                            and 'initramfs_before_move' not in f['planned']):
+        return None
+    directory, pre, post = _esp_mount(state, gpt.partition_path(params['disk1'], 2), 1)
+    target = move_boot.copy_path(directory)
+    cfg = move_boot.grub_cfg(copy.get('esp_uuid'), copy.get('root_source'), copy.get('cmdline') or '')
+    return pre + [
+        Run(['mkdir', '-p', '%s/grub' % target]),
+        Run(['cp', copy['kernel'], '%s/vmlinuz' % target]),
+        Run(['cp', copy['initrd'], '%s/initrd.img' % target]),
+        BootCopyConfig('%s/grub/grub.cfg' % target, cfg),
+        Run(['sync']),
+    ] + _grub_install(state, params['disk1'], directory, target) + post + [FlushBootFs(), Stamp('grub_before_move')]
 
 
 def pvmove(params, state, f):
@@ -211,6 +236,17 @@ def pvmove(params, state, f):
         md = params['md_device']
         return [CheckFit(f['d1p3'], md), Run(['pvmove', '-b', f['d1p3'], md]), Wait('pvmove')]
     return None
+
+
+def grub_after_move(params, state, f):
+    """Every extent is on md0: disk 1 gets its normal boot code again (GRUB reads md0 with mdraid09), then
+    the ESP copy goes. Runs only after pvmove ended: the executor stops at pvmove's wait."""
+    copy = state.get('move_boot') or {}
+    if not copy.get('copy_present') and 'grub_before_move' not in f['planned']:
+        return None
+    ops = _bootloader_ops(state, [(1, params['disk1'])]) + [FlushBootFs()]
+    directory, pre, post = _esp_mount(state, gpt.partition_path(params['disk1'], 2), 1)
+    return ops + pre + [Run(['rm', '-rf', move_boot.copy_path(directory)]), Run(['sync'])] + post
 
 
 def vgreduce(params, state, f):
@@ -271,7 +307,7 @@ def restore_sync_speed(params, state, f):
 
 PHASES = (copy_table, copy_boot_partitions, esp_fstab_nofail, esp_fstab_survivor, retype_disk2, lvm_filter_disk2,
           assemble_md, create_md, add_new_member, mdadm_conf, initramfs_before_move, pvcreate, vgextend,
-          grub_before_move, pvmove, vgreduce, pvremove, lvm_filter_both, retype_disk1, add_member, initramfs,
+          grub_before_move, pvmove, grub_after_move, vgreduce, pvremove, lvm_filter_both, retype_disk1, add_member, initramfs,
           bootloader, grub_install_devices, resync, restore_sync_speed)
 
 

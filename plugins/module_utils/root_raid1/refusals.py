@@ -7,7 +7,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.isplab.infra.plugins.module_utils.root_raid1 import gpt, lvm, mdraid
+from ansible_collections.isplab.infra.plugins.module_utils.root_raid1 import gpt, lvm, mdraid, move_boot
 
 # Smallest partition 4 worth creating. When the installer's p3 fills the disk only alignment slack
 # (under 1 MiB) is left behind it; a gap left on purpose with hdsize is gigabytes. 512 MiB separates the
@@ -127,6 +127,18 @@ def refusals(params, state):
     _check_fit(params, state)
     if params['osd_partition']:
         _check_room_for_p4(params, state)
+    if extents_to_move(params, state):
+        problem = move_boot.refusal(state['move_boot'], gpt.partition_path(d1, 2))
+        if problem:
+            raise Refusal(problem)
+
+
+def extents_to_move(params, state):
+    """Extents of the VG still on disk 1's p3, or a pvmove running or interrupted."""
+    if lvm.pvmove_lvs(state.get('lvs', [])):
+        return True
+    pv = by_path(state['pvs'], 'pv_name').get(gpt.partition_path(params['disk1'], 3))
+    return bool(pv and pv.get('vg_name') == params['vg'] and (pv.get('pv_pe_alloc_count') or 0) > 0)
 
 
 def _check_sector_sizes(params, state):

@@ -14,7 +14,7 @@ import time
 
 from ansible_collections.isplab.infra.plugins.module_utils.common import blockdev, fstab
 from ansible_collections.isplab.infra.plugins.module_utils.common.files import read_text
-from ansible_collections.isplab.infra.plugins.module_utils.root_raid1 import boot_sync, eta, gpt, lvm, mdraid
+from ansible_collections.isplab.infra.plugins.module_utils.root_raid1 import boot_sync, eta, gpt, lvm, mdraid, move_boot
 from ansible_collections.isplab.infra.plugins.module_utils.root_raid1 import replacement
 from ansible_collections.isplab.infra.plugins.module_utils.root_raid1.refusals import Refusal
 
@@ -136,6 +136,7 @@ def inspect(module, runner, params):
     state['grub_cfg_has_mdraid'] = 'mdraid09' in read_text(GRUB_CFG)
     state['sync_speed_min'] = read_text(sync_speed_path(md_name)).strip() or None
     state['esp_mount'] = esp_mount_source(runner)
+    state['move_boot'] = move_boot.inspect(runner, gpt.partition_path(d1, 2), state['esp_mount'], state['d1p2_blkid'])
     state.update(boot_sync.inspect_boot(runner, params, firmware))
     aliases = {}
     for disk, key in ((d1, 'disk1'), (d2, 'disk2')):

@@ -13,7 +13,7 @@ import tempfile
 
 from ansible_collections.isplab.infra.plugins.module_utils.common import fstab
 from ansible_collections.isplab.infra.plugins.module_utils.common.files import read_text
-from ansible_collections.isplab.infra.plugins.module_utils.root_raid1 import gpt, lvm, mdraid, verify_boot
+from ansible_collections.isplab.infra.plugins.module_utils.root_raid1 import gpt, lvm, mdraid, move_boot, verify_boot
 from ansible_collections.isplab.infra.plugins.module_utils.root_raid1.state import (
     FSTAB, MDADM_CONF, MDSTAT, blkid, esp_mount_source)
 
@@ -174,6 +174,10 @@ def check_esps(runner, checks, present):
     except fstab.FstabError as exc:
         nofail, problem = False, '%s: %s' % (FSTAB, exc)
     checks.expect('esp_fstab_nofail', nofail, problem)
+    copy = move_boot.copy_path('/boot/efi')
+    checks.expect('no_move_boot_copy', not os.path.isdir(copy),
+                  '%s exists: disk 1 may still boot from the data move\'s kernel copy instead of /boot; rerun the role '
+                  '(phase grub_after_move installs the normal boot code and removes the copy)' % copy)
 
 
 def check_partition_types(runner, checks, p, present):

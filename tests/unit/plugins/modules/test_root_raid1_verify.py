@@ -223,3 +223,13 @@ def test_monitor_not_checked_unless_asked(node):
     out = run(node, allow_degraded=True)
     assert not out.failed
     assert out.result['monitor'] is None
+
+
+def test_a_data_move_boot_copy_left_on_the_esp_is_named(node, monkeypatch):
+    """A cut inside grub_after_move, after grub-install and before the copy was removed."""
+    monkeypatch.setattr(raid1_checks.os.path, 'isdir', lambda p: p == '/boot/efi/isplab-move')
+    out = run(node, allow_degraded=True)
+    problems = dict((c['check'], c['problem']) for c in out.result['failed_checks'])
+    assert problems['no_move_boot_copy'] == (
+        "/boot/efi/isplab-move exists: disk 1 may still boot from the data move's kernel copy instead of /boot; "
+        'rerun the role (phase grub_after_move installs the normal boot code and removes the copy)')

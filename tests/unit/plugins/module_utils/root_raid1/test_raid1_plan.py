@@ -59,7 +59,18 @@ def fresh_state():
         'initramfs_fresh': True, 'stamp': {}, 'grub_cfg_has_mdraid': False,
         'sync_speed_min': None, 'esp_mount': '/dev/vdb2',
         'partuuid_aliases': {'/dev/vdb3': '/dev/disk/by-partuuid/d1p3'},
+        'move_boot': move_boot_info(),
     }
+
+
+def move_boot_info(**overrides):
+    """move_boot.inspect's answer on a lab node: 1 GiB ESP, bookworm's kernel and a MODULES=dep initramfs."""
+    info = {'kernel': '/boot/vmlinuz-6.1.0-28-amd64', 'initrd': '/boot/initrd.img-6.1.0-28-amd64',
+            'esp_uuid': gpt.parse_blkid_export(fixture('gpt', 'blkid_esp.txt'))['UUID'], 'esp_type': 'vfat',
+            'copy_present': False, 'free_bytes': 1070 * 1024 ** 2, 'need_bytes': 87 * 1024 ** 2,
+            'root_source': '/dev/mapper/pve-root', 'cmdline': 'console=ttyS0,115200 quiet'}
+    info.update(overrides)
+    return info
 
 
 def md_created_state():
@@ -104,7 +115,8 @@ def test_fresh_node_plans_every_phase_in_field_notes_order():
     phases = raid1_plan.plan(params(), fresh_state())
     assert names(phases) == [
         'copy_table', 'copy_boot_partitions', 'retype_disk2', 'lvm_filter_disk2', 'create_md', 'mdadm_conf',
-        'initramfs_before_move', 'pvcreate', 'vgextend', 'grub_before_move', 'pvmove', 'vgreduce', 'pvremove',
+        'initramfs_before_move', 'pvcreate', 'vgextend', 'grub_before_move', 'pvmove', 'grub_after_move', 'vgreduce',
+        'pvremove',
         'lvm_filter_both', 'retype_disk1', 'add_member', 'initramfs', 'bootloader', 'resync',
         'restore_sync_speed']
     cmds = commands(phases)
@@ -162,7 +174,7 @@ def test_running_resync_is_waited_for():
 
 def test_after_pvcreate_continues_with_vgextend_and_move():
     phases = raid1_plan.plan(params(), md_created_state())
-    assert names(phases)[:4] == ['vgextend', 'grub_before_move', 'pvmove', 'vgreduce']
+    assert names(phases)[:4] == ['vgextend', 'grub_before_move', 'pvmove', 'grub_after_move']
 
 
 def test_interrupted_pvmove_is_resumed_without_arguments():
@@ -170,6 +182,7 @@ def test_interrupted_pvmove_is_resumed_without_arguments():
     state['pvs'] = lvm.parse_pvs(fixture('lvm', 'pvs_two.json'))
     state['lvs'] = lvm.parse_lvs(fixture('lvm', 'lvs_pvmove.json'))
     state['stamp'] = {'grub_before_move': UUID}
+    state['move_boot']['copy_present'] = True
     phases = raid1_plan.plan(params(), state)
     assert names(phases)[0] == 'pvmove'
     assert commands(phases)[:2] == ['pvmove -b', 'wait for pvmove (the role polls and shows progress)']
