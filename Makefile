@@ -102,11 +102,12 @@ bench: collection
 	$(BIN)/python tests/integration/fleet/bench_bridges.py
 
 # The RAID node's later life on both firmwares: a boot-package upgrade with disk 2's boot code wiped, then disk 1
-# dead and replaced by a blank disk. Too long for make test's budget; run before changing root_raid1's
-# boot_sync, replacement or ceph_osd code (results: docs/root_raid1.md, "Lifecycle runs").
+# dead and replaced by a blank disk; and the OSD of a dead disk brought back under its id on the new partition.
+# Too long for make test's budget; run before changing root_raid1's boot_sync or replacement code or ceph_osd's
+# replacement (results: docs/root_raid1.md "Lifecycle runs", docs/ceph_osd.md).
 test-raid-lifecycle: collection
 	$(MAKE) --no-print-directory bootstrap image
-	ISPLAB_RAID_LIFECYCLE=true tests/tools/molecule-lanes 2 root_raid1 root_raid1_uefi
+	ISPLAB_RAID_LIFECYCLE=true tests/tools/molecule-lanes 2 root_raid1 root_raid1_uefi ceph_osd
 
 # A power cut before every phase of the conversion and inside its long phases, BIOS and UEFI; each point boots,
 # keeps root and data, and the conversion goes on from it to the end. Rows: build/root_raid1-crash-matrix-*.json,
