@@ -106,14 +106,32 @@ def _facts(params, state):
     }
 
 
+def _same_partitions(disk_state):
+    """sgdisk arguments that create p1-p3 at the sectors, with the types and names, they have in ``disk_state``."""
+    args = []
+    for number in (1, 2, 3):
+        part = disk_state['parts'][number]
+        args += ['--new=%d:%d:%d' % (number, part['start'], part['end']), '--typecode=%d:%s' % (number, part['type_guid'])]
+        if part.get('name'):
+            args.append('--change-name=%d:%s' % (number, part['name']))
+    return args
+
+
 def copy_table(params, state, f):
     d2 = params['disk2']
     if not f['ours']:
         ops = []
         if state['disk2'].get('signatures') or state['disk2']['table'].get('partitions'):
             ops.append(Run(['sgdisk', '--zap-all', d2]))
-        ops.append(Run(['sgdisk', '--replicate=%s' % d2, params['disk1']]))
-        if state['disk2']['size_bytes'] != state['disk1']['size_bytes']:
+        if state['disk2']['size_bytes'] < state['disk1']['size_bytes']:
+            # --replicate aborts when disk 1's backup header or a partition lies beyond disk 2's end ("Secondary
+            # header was placed beyond the disk's limits! ... Aborting write operation!", seen replacing a
+            # survivor of 10 GiB by a new 8 GiB disk): p1-p3 are created at disk 1's sectors instead, with new
+            # GUIDs; p4 comes with the retype and takes what disk 2 has behind p3
+            ops.append(Run(['sgdisk', '--set-alignment=1'] + _same_partitions(state['disk1']) + [d2]))
+        else:
+            ops.append(Run(['sgdisk', '--replicate=%s' % d2, params['disk1']]))
+        if state['disk2']['size_bytes'] > state['disk1']['size_bytes']:
             # gdisk 1.0.9 already ends the copy at disk 2's end (checked on files); -e guarantees it, so
             # a larger disk 2 gives its p4 the rest of the disk
             ops.append(Run(['sgdisk', '--move-second-header', d2]))

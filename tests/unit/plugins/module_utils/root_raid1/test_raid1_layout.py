@@ -143,3 +143,16 @@ def test_nvme_partition_names():
     assert 'wipefs --all /dev/nvme1n1p3' in cmds
     # no partition name was built by appending the number to the disk name
     assert not any('nvme0n13' in c or 'nvme1n13' in c or 'nvme1n12' in c for c in cmds)
+
+
+def test_smaller_disk2_gets_p1_to_p3_at_disk1s_sectors_not_a_replicated_table():
+    # sgdisk --replicate aborts when disk 1's backup header lies beyond disk 2's end (lab, UEFI replacement)
+    state = fresh_state()
+    state['disk2']['size_bytes'] = 2 * GIB - 64 * 1024 ** 2
+    cmds = commands(raid1_plan.plan(params(), state))
+    assert not any('--replicate' in c or '--move-second-header' in c for c in cmds)
+    assert cmds[0] == ('sgdisk --set-alignment=1 --new=1:34:2047 --typecode=1:21686148-6449-6E6F-744E-656564454649 '
+                       '--new=2:2048:133119 --typecode=2:C12A7328-F81F-11D2-BA4B-00A0C93EC93B '
+                       '--new=3:133120:2230271 --typecode=3:E6D6D379-F507-44C2-A23C-238F2A3DF928 /dev/vdc')
+    assert cmds[1:3] == ['partprobe /dev/vdc', 'udevadm settle']
+    assert 'sgdisk --randomize-guids /dev/vdc' in cmds

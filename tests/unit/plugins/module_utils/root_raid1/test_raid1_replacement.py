@@ -327,3 +327,13 @@ def test_blank_new_disk_named_disk1_gets_signatures_read_in_inspect(monkeypatch,
     assert Reader.commands == ['wipefs --no-act --json /dev/vdb']
     assert state['disk1']['signatures'] == blockdev.parse_wipefs(fixture('gpt', 'wipefs_empty.json'))
     assert extra == {'fstab_esp_uuid': None, 'd1p3_blkid': {}, 'd1p3_examine': None}
+
+
+def test_new_disk_smaller_than_the_survivor_gets_p1_to_p3_created_not_replicated():
+    # UEFI lab run: survivor 10 GiB with p4 to its end, new disk 8 GiB; --replicate aborted with exit status 8
+    p, state = params(), disk1_failed()
+    state['disk2'] = disk('sfdisk_disk2_retyped.json', size=3 * 1024 ** 3)
+    cmds = commands(raid1_plan.plan(p, state))
+    assert cmds[0].startswith('sgdisk --set-alignment=1 --new=1:34:2047 ')
+    assert cmds[0].endswith(' /dev/vdb') and '--new=4' not in cmds[0]
+    assert not any('--replicate' in c for c in cmds)
