@@ -273,7 +273,8 @@ def main():
     plan, created, target = [], [], None
     try:
         existing, plan = _plan(runner, params)
-        diff.add('osds', before=dict((p['path'], p['osd_id']) for p in plan),
+        # A replaced partition holds no OSD yet; its osd_id is the lost id it will reuse, not its state.
+        diff.add('osds', before=dict((p['path'], p['osd_id'] if p['action'] == 'keep' else None) for p in plan),
                  after=dict((p['path'], p['osd_id'] if p['action'] == 'keep' else 'new') for p in plan))
         target, current = _memory_plan(module, runner, params,
                                        len(existing) + sum(1 for p in plan if p['action'] != 'keep'))

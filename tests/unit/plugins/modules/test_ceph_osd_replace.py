@@ -103,6 +103,15 @@ def test_opt_in_destroys_the_old_id_and_recreates_it_on_the_new_partition(replac
         ('/dev/vdb4', 'keep', 0), ('/dev/vdc4', 'replace', 1)]
 
 
+def test_a_replacement_reports_changed_and_the_partition_had_no_osd(replaced):
+    # Found on the VM (molecule ceph_osd, replace_osd.yml): the reused id made before and after equal,
+    # so the run that destroyed and recreated osd.1 reported changed=false.
+    out = replaced.run(dict(ARGS, replace_destroyed=True, _ansible_diff=True))
+    assert out.result['changed'] is True
+    assert out.result['diff']['before']['osds'] == {BOTH[0]: 0, BOTH[1]: None}
+    assert out.result['diff']['after']['osds'] == {BOTH[0]: 0, BOTH[1]: 1}
+
+
 def test_rerun_after_the_destroy_only_recreates(replaced):
     replaced.tree = destroyed_tree()
     replaced.run(dict(ARGS, replace_destroyed=True))
@@ -112,7 +121,7 @@ def test_rerun_after_the_destroy_only_recreates(replaced):
 
 def test_check_mode_lists_the_replacement_and_runs_none_of_it(replaced):
     out = replaced.run(dict(ARGS, replace_destroyed=True, _ansible_check_mode=True))
-    assert out.result['created'] == []
+    assert out.result['created'] == [] and out.result['changed'] is True
     assert out.result['commands'][-3:] == ['/usr/sbin/ceph osd destroy 1 --yes-i-really-mean-it',
                                            '/usr/sbin/ceph-volume lvm create --bluestore --data /dev/vdc4 --osd-id 1',
                                            '/usr/sbin/ceph osd in 1']

@@ -7,7 +7,8 @@ import os
 from ansible_collections.isplab.infra.plugins.module_utils.root_raid1 import lvm, move_boot
 from ansible_collections.isplab.infra.plugins.module_utils.root_raid1 import planner as raid1_plan
 
-from test_raid1_plan import UUID, commands, done_state, fixture, fresh_state, md_created_state, names, params, refusal
+from test_raid1_plan import (UUID, commands, done_state, fixture, fresh_state, interrupted_move_state, md_created_state,
+                             names, params, refusal)
 
 COPY = '/boot/efi/isplab-move'
 
@@ -84,20 +85,12 @@ def test_after_the_move_normal_boot_code_comes_back_then_the_copy_goes():
 
 
 def test_copy_is_made_once_per_move():
-    state = md_created_state()
-    state['pvs'] = lvm.parse_pvs(fixture('lvm', 'pvs_two.json'))
-    state['lvs'] = lvm.parse_lvs(fixture('lvm', 'lvs_pvmove.json'))
-    state['stamp'] = {'grub_before_move': UUID}
-    state['move_boot']['copy_present'] = True
-    assert names(raid1_plan.plan(params(), state))[:2] == ['pvmove', 'grub_after_move']
+    assert names(raid1_plan.plan(params(), interrupted_move_state()))[:2] == ['pvmove', 'grub_after_move']
 
 
 def test_interrupted_move_without_a_copy_gets_one_before_it_resumes():
     # a move started by a release without the copy, or a cut before the copy's stamp
-    state = md_created_state()
-    state['pvs'] = lvm.parse_pvs(fixture('lvm', 'pvs_two.json'))
-    state['lvs'] = lvm.parse_lvs(fixture('lvm', 'lvs_pvmove.json'))
-    state['stamp'] = {'grub_before_move': UUID}
+    state = interrupted_move_state(copy_present=False)
     assert names(raid1_plan.plan(params(), state))[:3] == ['grub_before_move', 'pvmove', 'grub_after_move']
 
 

@@ -177,13 +177,18 @@ def test_after_pvcreate_continues_with_vgextend_and_move():
     assert names(phases)[:4] == ['vgextend', 'grub_before_move', 'pvmove', 'grub_after_move']
 
 
-def test_interrupted_pvmove_is_resumed_without_arguments():
+def interrupted_move_state(copy_present=True):
+    """A power cut during pvmove: the pvmove LV and both PVs in the VG, the move's /boot copy on the ESP."""
     state = md_created_state()
     state['pvs'] = lvm.parse_pvs(fixture('lvm', 'pvs_two.json'))
     state['lvs'] = lvm.parse_lvs(fixture('lvm', 'lvs_pvmove.json'))
     state['stamp'] = {'grub_before_move': UUID}
-    state['move_boot']['copy_present'] = True
-    phases = raid1_plan.plan(params(), state)
+    state['move_boot']['copy_present'] = copy_present
+    return state
+
+
+def test_interrupted_pvmove_is_resumed_without_arguments():
+    phases = raid1_plan.plan(params(), interrupted_move_state())
     assert names(phases)[0] == 'pvmove'
     assert commands(phases)[:2] == ['pvmove -b', 'wait for pvmove (the role polls and shows progress)']
 
