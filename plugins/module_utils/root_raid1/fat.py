@@ -15,8 +15,10 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import binascii
+import contextlib
 import os
 import re
+import tempfile
 
 _SERIAL = re.compile(r'^\s*([0-9a-fA-F]{8})\s*$')
 
@@ -38,3 +40,21 @@ def new_volume_id(avoid, random_bytes=os.urandom):
         value = binascii.hexlify(random_bytes(4)).decode('ascii').upper()
         if value != taken:
             return value
+
+
+@contextlib.contextmanager
+def looked_at(runner, esp, mounted_at=None):
+    """The directory holding the files of ``esp``: ``mounted_at`` when it is mounted there, else a private
+    read-only mount made for the look and undone after it."""
+    if mounted_at:
+        yield mounted_at
+        return
+    directory = tempfile.mkdtemp(prefix='isplab-esp-')
+    try:
+        runner.run(['mount', '-o', 'ro', esp, directory])
+        try:
+            yield directory
+        finally:
+            runner.run(['umount', directory])
+    finally:
+        os.rmdir(directory)

@@ -19,7 +19,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
-import tempfile
+
+from ansible_collections.isplab.infra.plugins.module_utils.root_raid1 import fat
 
 COPY_DIR = 'isplab-move'
 # grub-install copies its modules, fonts and locales next to grub.cfg: about 3 MiB (i386-pc) to 8 MiB
@@ -66,11 +67,6 @@ def default_cmdline(runner):
     return ' '.join(result.stdout.split()) if result.rc == 0 else ''
 
 
-def _look(directory):
-    stat = os.statvfs(directory)
-    return os.path.isdir(copy_path(directory)), stat.f_bavail * stat.f_frsize
-
-
 def inspect(runner, esp, esp_mount, esp_blkid):
     """What the move's /boot copy needs and whether disk 1's ESP holds one (an unmounted ESP is mounted
     read-only for the look)."""
@@ -80,18 +76,9 @@ def inspect(runner, esp, esp_mount, esp_blkid):
             'free_bytes': None, 'need_bytes': None, 'root_source': None, 'cmdline': ''}
     if info['esp_type'] != 'vfat':
         return info
-    if esp_mount == esp:
-        info['copy_present'], info['free_bytes'] = _look('/boot/efi')
-    else:
-        directory = tempfile.mkdtemp(prefix='isplab-esp-')
-        try:
-            runner.run(['mount', '-o', 'ro', esp, directory])
-            try:
-                info['copy_present'], info['free_bytes'] = _look(directory)
-            finally:
-                runner.run(['umount', directory])
-        finally:
-            os.rmdir(directory)
+    with fat.looked_at(runner, esp, '/boot/efi' if esp_mount == esp else None) as directory:
+        stat = os.statvfs(directory)
+        info['copy_present'], info['free_bytes'] = os.path.isdir(copy_path(directory)), stat.f_bavail * stat.f_frsize
     if os.path.isfile(info['kernel']) and os.path.isfile(info['initrd']):
         info['need_bytes'] = int(os.path.getsize(info['kernel']) + os.path.getsize(info['initrd']) * INITRD_GROWTH
                                  + GRUB_FILES_BYTES)

@@ -13,7 +13,7 @@ import tempfile
 
 from ansible_collections.isplab.infra.plugins.module_utils.common import fstab
 from ansible_collections.isplab.infra.plugins.module_utils.common.files import read_text
-from ansible_collections.isplab.infra.plugins.module_utils.root_raid1 import gpt, lvm, mdraid, move_boot, verify_boot
+from ansible_collections.isplab.infra.plugins.module_utils.root_raid1 import fat, gpt, lvm, mdraid, move_boot, verify_boot
 from ansible_collections.isplab.infra.plugins.module_utils.root_raid1.state import (
     FSTAB, MDADM_CONF, MDSTAT, blkid, esp_mount_source)
 
@@ -40,17 +40,8 @@ def bios_boot_code(disk):
 def efi_loaders(runner, esp, mounted_at):
     """Loader files on one ESP; an ESP that is not mounted is mounted read-only for the look."""
     wanted = ('EFI/BOOT/BOOTX64.EFI', 'EFI/debian/grubx64.efi')
-    if mounted_at:
-        return dict((f, os.path.isfile(os.path.join(mounted_at, f))) for f in wanted)
-    directory = tempfile.mkdtemp(prefix='isplab-esp-')
-    try:
-        runner.run(['mount', '-o', 'ro', esp, directory])
-        try:
-            return dict((f, os.path.isfile(os.path.join(directory, f))) for f in wanted)
-        finally:
-            runner.run(['umount', directory])
-    finally:
-        os.rmdir(directory)
+    with fat.looked_at(runner, esp, mounted_at) as directory:
+        return dict((f, os.path.isfile(os.path.join(directory, f))) for f in wanted)
 
 
 def initramfs_content(runner, uuid):

@@ -10,9 +10,8 @@ __metaclass__ = type
 
 import hashlib
 import os
-import tempfile
 
-from ansible_collections.isplab.infra.plugins.module_utils.root_raid1 import boot_sync, gpt
+from ansible_collections.isplab.infra.plugins.module_utils.root_raid1 import boot_sync, fat, gpt
 
 MONITOR_UNIT = 'mdmonitor.service'
 # mdadm.conf keywords are case-insensitive and may be shortened to 3 characters (mdadm.conf(5))
@@ -42,17 +41,8 @@ def tree_differences(reference, other):
 
 def esp_digests(runner, esp, mounted_at):
     """tree_digests of one ESP; one that is not mounted is mounted read-only for the look."""
-    if mounted_at:
-        return tree_digests(mounted_at)
-    directory = tempfile.mkdtemp(prefix='isplab-esp-')
-    try:
-        runner.run(['mount', '-o', 'ro', esp, directory])
-        try:
-            return tree_digests(directory)
-        finally:
-            runner.run(['umount', directory])
-    finally:
-        os.rmdir(directory)
+    with fat.looked_at(runner, esp, mounted_at) as directory:
+        return tree_digests(directory)
 
 
 def check_esp_contents(runner, checks, present, esp_mount):
