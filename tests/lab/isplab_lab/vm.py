@@ -17,6 +17,9 @@ OVMF_VARS = '/usr/share/OVMF/OVMF_VARS_4M.fd'
 SEED_SOURCES = ('base', 'base-min')
 SSH_OPTS = ['-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null',
             '-o', 'LogLevel=ERROR', '-o', 'ConnectTimeout=5']
+BOOT_MARKER = '===== isplab: start'
+# SeaBIOS after its boot order is exhausted; OVMF's boot manager with no loadable option
+FIRMWARE_DEAD_ENDS = ('No bootable device.', 'No bootable option or device was found')
 SSH_TIMEOUT = int(os.environ.get('ISPLAB_SSH_TIMEOUT', '600'))
 DEFAULTS = {'memory': 1024, 'cpus': 1, 'boot': 'kernel', 'firmware': 'bios', 'disks': [], 'links': [],
             'forwards': []}
@@ -180,7 +183,8 @@ class Lab:
         img = self._prepare_files(name)
         mode = accel()
         cmd = ['qemu-system-x86_64', '-name', '%s:%s:%s' % (MARKER, self.dir, name),
-               '-machine', 'pc', '-accel', mode, '-m', str(vm['memory']), '-smp', str(vm['cpus']),
+               # graphics=off: SeaBIOS copies its text console (boot messages, GRUB's rescue prompt) to the serial log
+               '-machine', 'pc,graphics=off', '-accel', mode, '-m', str(vm['memory']), '-smp', str(vm['cpus']),
                '-nodefaults', '-display', 'none', '-no-reboot', '-vga', 'none',
                '-chardev', 'file,id=console,path=%s,append=on' % os.path.join(d, 'serial.log'),
                '-serial', 'chardev:console',
@@ -231,7 +235,7 @@ class Lab:
         d = self.vm_dir(name)
         cmd = self.qemu_command(name)
         with open(os.path.join(d, 'serial.log'), 'a') as fh:
-            fh.write('\n===== isplab: start %s (%s, disks %s) =====\n'
+            fh.write('\n' + BOOT_MARKER + ' %s (%s, disks %s) =====\n'
                      % (time.strftime('%H:%M:%S'), self.vms[name]['boot'], ','.join(self.vms[name]['attached_disks'])))
         with open(os.path.join(d, 'qemu-command.txt'), 'w') as fh:
             fh.write(' '.join(cmd) + '\n')
@@ -286,6 +290,10 @@ class Lab:
             for name in list(pending):
                 if not self.pid(name):
                     raise LabError('%s died while booting; console tail:\n%s' % (name, self.console_tail(name)))
+                dead_end = self.firmware_dead_end(name)
+                if dead_end:
+                    raise LabError('%s: the firmware found nothing to boot (%r); SeaBIOS boots only the first disk of '
+                                   'the boot order. Console tail:\n%s' % (name, dead_end, self.console_tail(name)))
                 probe = subprocess.run(self.ssh_base(name) + ['true'], stdin=subprocess.DEVNULL,
                                        capture_output=True, timeout=30, check=False)
                 if probe.returncode == 0:
@@ -301,6 +309,16 @@ class Lab:
                     % (', '.join(pending), elapsed, timeout, self.console_tail(pending[0], 1).strip()[:100]))
             if pending:
                 time.sleep(2)
+
+    def firmware_dead_end(self, name):
+        """The firmware's give-up line of the current boot, if any: the guest then idles forever (QEMU's
+        reboot-timeout is off), so waiting for ssh is pointless."""
+        try:
+            with open(os.path.join(self.vm_dir(name), 'serial.log'), errors='replace') as fh:
+                this_boot = fh.read().rsplit(BOOT_MARKER, 1)[-1]
+        except OSError:
+            return None
+        return next((line for line in FIRMWARE_DEAD_ENDS if line in this_boot), None)
 
     def console_tail(self, name, lines=15):
         try:

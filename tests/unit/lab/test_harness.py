@@ -135,3 +135,24 @@ def test_minimal_rootfs_is_a_shrunk_consistent_copy(tmp_path, monkeypatch):
     assert os.path.getsize(rootfs) == 1024 ** 3
     mtime = os.path.getmtime(seed)
     assert image.ensure_minimal_rootfs(paths) == seed and os.path.getmtime(seed) == mtime
+
+
+def test_firmware_dead_end_is_read_from_the_current_boot_only(lab):
+    """SeaBIOS with a blank first disk (captured: SeaBIOS 1.16.2, blank virtio disk at bootindex 1, a second disk
+    at bootindex 2) gives up after that one disk; an earlier boot's give-up line must not count."""
+    lab.define(SPEC)
+    captured = open(os.path.join(os.path.dirname(__file__), 'fixtures', 'seabios-blank-first-disk.serial.log')).read()
+    os.makedirs(lab.vm_dir('a'), exist_ok=True)
+    log_path = os.path.join(lab.vm_dir('a'), 'serial.log')
+    with open(log_path, 'w') as fh:
+        fh.write(vm.BOOT_MARKER + ' 10:00:00 (disk, disks d1,d2) =====\n' + captured)
+    assert lab.firmware_dead_end('a') == 'No bootable device.'
+    with open(log_path, 'a') as fh:
+        fh.write('\n' + vm.BOOT_MARKER + ' 10:05:00 (disk, disks d2) =====\nSeaBIOS (version 1.16.2)\nBooting from Hard Disk...\n')
+    assert lab.firmware_dead_end('a') is None
+
+
+def test_firmware_text_goes_to_the_serial_log(lab):
+    lab.define(SPEC)
+    cmd = lab.qemu_command('b')
+    assert cmd[cmd.index('-machine') + 1] == 'pc,graphics=off'
