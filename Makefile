@@ -117,7 +117,7 @@ test-raid-crash-matrix: collection
 	rm -f build/root_raid1-crash-matrix-*.json
 	rc=0
 	ISPLAB_RAID_CRASH_MATRIX=true tests/tools/molecule-lanes 2 root_raid1 root_raid1_uefi || rc=$$?
-	tests/tools/crash-matrix-table build | tee build/root_raid1-crash-matrix.md
+	$(BIN)/python tests/tools/crash_matrix_table.py build | tee build/root_raid1-crash-matrix.md
 	exit $$rc
 
 # Every stage but the VM scenarios: for iteration. CI runs `make test`.

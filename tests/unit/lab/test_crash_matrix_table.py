@@ -1,11 +1,11 @@
-"""tests/tools/crash-matrix-table: rows and the scenario outcome become the docs' table and its counts."""
+"""tests/tools/crash_matrix_table.py: rows and the scenario outcome become the docs' table and its counts."""
 
 import importlib.machinery
 import importlib.util
 import json
 import os
 
-TOOL = os.path.join(os.path.dirname(__file__), '..', '..', 'tools', 'crash-matrix-table')
+TOOL = os.path.join(os.path.dirname(__file__), '..', '..', 'tools', 'crash_matrix_table.py')
 
 
 def _tool():

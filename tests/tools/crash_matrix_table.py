@@ -1,5 +1,4 @@
-#!/usr/bin/env python3
-"""crash-matrix-table [BUILD_DIR] - the crash matrix's result table (docs/root_raid1.md "Crash matrix").
+"""python tests/tools/crash_matrix_table.py [BUILD_DIR] - the crash matrix's result table (docs/root_raid1.md "Crash matrix").
 
 Reads the rows the scenarios wrote (BUILD_DIR/root_raid1-crash-matrix-<firmware>.json, one per point that
 booted) and the scenarios' outcome from the stage log (BUILD_DIR/stages.tsv). The points chain: each run
