@@ -24,8 +24,10 @@ def read_text(path, default=''):
 def write_text(module, path, text, mode=None):
     """Replace ``path`` atomically, so a crash leaves the old or the new file, never half of one.
 
-    The data is fsynced before the rename: after a power cut the new name never points at an empty file.
-    ``mode`` defaults to the mode of the file being replaced, 0644 for a new file.
+    The data is fsynced before the rename: after a power cut the new name never points at an empty file; the
+    directory after it: until then a power cut brings the old file back (the crash matrix lost lvm.conf's
+    new filter that way, seconds after the write). ``mode`` defaults to the mode of the file being replaced,
+    0644 for a new file.
     """
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
@@ -43,6 +45,15 @@ def write_text(module, path, text, mode=None):
         os.unlink(tmp)
         raise
     module.atomic_move(tmp, path)
+    fsync_directory(directory)
+
+
+def fsync_directory(directory):
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def update_text(module, path, text, mode=None):

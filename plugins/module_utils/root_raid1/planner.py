@@ -20,7 +20,7 @@ from ansible_collections.isplab.infra.plugins.module_utils.root_raid1.ops import
     BootCopyConfig, CheckFit, EfiEntry, EspMounted, EspVolumeId, FlushBootFs, FstabNofail, LvmFilter, MdadmConf, Run, Stamp,
     SyncSpeed, Wait)
 from ansible_collections.isplab.infra.plugins.module_utils.root_raid1.refusals import (
-    by_path, extents_to_move, needs_retype, randomized, refusals, resolve_member)
+    array_holding, by_path, extents_to_move, needs_retype, randomized, refusals, resolve_member)
 from ansible_collections.isplab.infra.plugins.module_utils.root_raid1.replacement_phases import (
     add_new_member, esp_fstab_survivor)
 from ansible_collections.isplab.infra.plugins.module_utils.root_raid1.state import ESP_MOUNT_DIR
@@ -97,6 +97,7 @@ def _facts(params, state):
         'd1p3': d1p3, 'd2p3': d2p3, 'md_name': md_name, 'pvs': pvs, 'array': array,
         'members': set(resolve_member(m['device']) for m in array['members']) if array else set(),
         'md_uuid': (state.get('md_detail') or {}).get('uuid'),
+        'd2p3_elsewhere': array_holding(state, d2p3, md_name),
         'rejects': set(state.get('lvm_rejects') or []), 'aliases': state.get('partuuid_aliases') or {},
         'ours': ours, 'replacement': bool(state.get('replacement')), 'table_planned': not ours or not randomized(state),
         'move_done': d1p3 not in pvs or pvs[d1p3].get('vg_name') != params['vg'],
@@ -182,9 +183,14 @@ def lvm_filter_disk2(params, state, f):
 
 
 def assemble_md(params, state, f):
-    if f['d2p3'] not in f['members'] and state.get('d2p3_examine') and not f['array']:
-        return [Run(['mdadm', '--assemble', params['md_device'], '--run', f['d2p3']])]
-    return None
+    if f['d2p3'] in f['members'] or f['array']:
+        return None
+    assemble = Run(['mdadm', '--assemble', params['md_device'], '--run', f['d2p3']])
+    if f['d2p3_elsewhere']:
+        # a power cut before mdadm.conf and the initramfs named the array: udev started it as md127;
+        # refusals.py has made sure nothing uses it
+        return [Run(['mdadm', '--stop', '/dev/' + f['d2p3_elsewhere']]), assemble]
+    return [assemble] if state.get('d2p3_examine') else None
 
 
 def create_md(params, state, f):

@@ -38,6 +38,9 @@ ERR_NO_ROOM_FOR_P4 = ('no room for partition 4 (Ceph OSD) on {disk}: {free} byte
                       'to convert without p4')
 ERR_LVM_FILTER = ('/etc/lvm/lvm.conf already sets devices/global_filter outside the block this module manages; '
                   'remove it or merge it by hand')
+ERR_MD_OTHER_NAME = ('{part} runs in {array}, not {md}: the array came up under another name (a power cut before '
+                     'mdadm.conf and the initramfs named it), and {holders} use it; stop what uses it, run '
+                     'mdadm --stop {array} and rerun')
 # replacing a failed member (replacement.py): the new disk's p3 must not bring another array along
 ERR_REPLACE_BUSY = ('{part} of the new disk is a member of the running array {array}; check that nothing needs it, '
                     'stop it (mdadm --stop {array}) and rerun')
@@ -60,6 +63,14 @@ def type_of(disk_state, number):
 
 def resolve_member(name):
     return name if name.startswith('/dev/') else '/dev/' + name
+
+
+def array_holding(state, part, md_name):
+    """Name of a running array other than ``md_name`` that has ``part`` as a member, or None."""
+    for name, array in sorted(state['mdstat'].items()):
+        if name != md_name and part in [resolve_member(m['device']) for m in array['members']]:
+            return name
+    return None
 
 
 def needs_retype(disk_state, osd):
@@ -102,6 +113,11 @@ def refusals(params, state):
                                                 allowed='%s and %s' % (d1p3, d2p3)))
         if array.get('metadata') not in ('0.90', None):
             raise Refusal(ERR_MD_METADATA.format(what=md, version=array['metadata']))
+
+    elsewhere = array_holding(state, d2p3, md_name)
+    holders = (state.get('md_holders') or {}).get(elsewhere)
+    if elsewhere and holders:
+        raise Refusal(ERR_MD_OTHER_NAME.format(part=d2p3, array='/dev/' + elsewhere, md=md, holders=', '.join(holders)))
 
     if state['lvm_conf_foreign_filter']:
         raise Refusal(ERR_LVM_FILTER)

@@ -28,7 +28,7 @@ from ansible_collections.isplab.infra.plugins.module_utils.common import blockde
 from ansible_collections.isplab.infra.plugins.module_utils.common.files import read_text
 from ansible_collections.isplab.infra.plugins.module_utils.root_raid1 import gpt, mdraid
 from ansible_collections.isplab.infra.plugins.module_utils.root_raid1.refusals import (
-    ERR_REPLACE_BUSY, ERR_REPLACE_STALE_MD, Refusal, disk2_is_ours, resolve_member)
+    ERR_REPLACE_BUSY, ERR_REPLACE_STALE_MD, Refusal, array_holding, disk2_is_ours, resolve_member)
 
 # state.py's path (state.py imports this file, so it cannot be imported from here)
 FSTAB = '/etc/fstab'
@@ -115,10 +115,9 @@ def _refuse_stale_member(params, state):
     stop it); a same-layout disk whose p3 carries another array's superblock (a disk once used
     elsewhere) is wiped under the wipe opt-in like any other not-empty disk, else refused."""
     part = gpt.partition_path(params['disk2'], 3)
-    md_name = params['md_device'].rsplit('/', 1)[-1]
-    for name, array in sorted(state['mdstat'].items()):
-        if name != md_name and part in [resolve_member(m['device']) for m in array['members']]:
-            raise Refusal(ERR_REPLACE_BUSY.format(part=part, array='/dev/' + name))
+    elsewhere = array_holding(state, part, params['md_device'].rsplit('/', 1)[-1])
+    if elsewhere:
+        raise Refusal(ERR_REPLACE_BUSY.format(part=part, array='/dev/' + elsewhere))
     examine = state.get('d2p3_examine') or {}
     if not examine or (examine.get('uuid') or '').lower() == _md_uuid(state) or not disk2_is_ours(params, state):
         return

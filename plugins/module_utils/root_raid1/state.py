@@ -102,6 +102,17 @@ def esp_needs_nofail(text):
     return after not in (None, text)
 
 
+def md_holders(mdstat):
+    """What sits on each running array (``dm-3`` for an LVM PV with active LVs), from sysfs."""
+    holders = {}
+    for name in mdstat:
+        try:
+            holders[name] = sorted(os.listdir('/sys/block/%s/holders' % name))
+        except OSError:
+            holders[name] = []
+    return holders
+
+
 def _blkid_of(runner, state, key, disk, number):
     return (blkid(runner, gpt.partition_path(disk, number))
             if number in state[key]['parts'] else {})
@@ -126,6 +137,7 @@ def inspect(module, runner, params):
     state['md_detail'] = None
     if md_name in state['mdstat']:
         state['md_detail'] = mdraid.parse_detail(runner.run(['mdadm', '--detail', md]).stdout)
+    state['md_holders'] = md_holders(state['mdstat'])
     state['pvs'], state['vgs'], state['lvs'] = lvm_reports(runner, params['vg'])
     conf = read_text(LVM_CONF)
     state['lvm_rejects'] = lvm.managed_rejects(conf)

@@ -215,6 +215,31 @@ def test_half_built_array_is_assembled_not_recreated():
     assert 'create_md' not in names(phases)
 
 
+def _started_as_md127(state, holders):
+    # the captured degraded md0 under udev's name for an array mdadm.conf does not list (crash matrix,
+    # point "before mdadm_conf": create_md done, the power cut before the ARRAY line and the initramfs)
+    state['mdstat'] = mdraid.parse_mdstat(fixture('mdraid', 'mdstat_degraded.txt').replace('md0 :', 'md127 :'))
+    state['md_detail'] = None
+    state['md_holders'] = {'md127': holders}
+    state['pvs'] = lvm.parse_pvs(fixture('lvm', 'pvs_single.json'))
+    state['mdadm_conf_arrays'] = []
+    return state
+
+
+def test_array_started_under_another_name_is_stopped_and_assembled_as_md0():
+    phases = raid1_plan.plan(params(), _started_as_md127(md_created_state(), []))
+    assert names(phases)[:2] == ['assemble_md', 'mdadm_conf']
+    assert commands(phases[:1]) == ['mdadm --stop /dev/md127', 'mdadm --assemble /dev/md0 --run /dev/vdc3']
+    assert 'create_md' not in names(phases)
+
+
+def test_array_started_under_another_name_and_in_use_is_refused():
+    assert refusal(params(), _started_as_md127(md_created_state(), ['dm-3'])) == (
+        '/dev/vdc3 runs in /dev/md127, not /dev/md0: the array came up under another name (a power cut before '
+        'mdadm.conf and the initramfs named it), and dm-3 use it; stop what uses it, run mdadm --stop /dev/md127 '
+        'and rerun')
+
+
 def test_copied_table_with_old_guids_gets_new_ones_only():
     state = fresh_state()
     state['disk2'] = disk('sfdisk_disk1.json', wipefs='wipefs_disk1.json')
