@@ -24,8 +24,8 @@ def stage_results(path):
 
 def table(build_dir):
     stages = stage_results(os.path.join(build_dir, 'stages.tsv'))
-    out = ['| point | firmware | cut at | booted | data intact | completed | seconds |',
-           '|---|---|---|---|---|---|---|']
+    out = ['| point | firmware | cut at | booted | kernel booted | data intact | completed | seconds |',
+           '|---|---|---|---|---|---|---|---|']
     summary = []
     for firmware, scenario in SCENARIOS.items():
         path = os.path.join(build_dir, 'root_raid1-crash-matrix-%s.json' % firmware)
@@ -37,8 +37,8 @@ def table(build_dir):
         seconds, status = stages.get('molecule:' + scenario, (None, 'not recorded'))
         completed = status == 'ok'
         for row in rows:
-            out.append('| %s | %s | %s | %s | %s | %s | %.0f |' % (
-                row['point'], firmware, row['cut_at'], _yes(row['booted']), _yes(row['data_intact']),
+            out.append('| %s | %s | %s | %s | `%s` | %s | %s | %.0f |' % (
+                row['point'], firmware, row['cut_at'], _yes(row['booted']), row['boot_image'], _yes(row['data_intact']),
                 _yes(completed), float(row['seconds'])))
         summary.append('%s: %d tried, %d booted, %d completed, %d data intact; scenario %s in %s s' % (
             firmware, len(rows), sum(_true(r['booted']) for r in rows), len(rows) if completed else 0,

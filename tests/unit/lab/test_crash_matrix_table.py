@@ -26,8 +26,8 @@ def test_points_complete_only_when_the_scenario_passed(tmp_path):
     (tmp_path / 'root_raid1-crash-matrix-uefi.json').write_text(json.dumps([_row('before a', data_intact=False)]))
     (tmp_path / 'stages.tsv').write_text('molecule:root_raid1\t3000\tok\nmolecule:root_raid1_uefi\t900\tFAILED(rc=2)\n')
     lines = _tool().table(str(tmp_path)).splitlines()
-    assert lines[2] == '| before a | bios | phase boundary | yes | yes | yes | 101 |'
-    assert lines[4] == '| before a | uefi | phase boundary | yes | **no** | **no** | 101 |'
+    assert lines[2] == '| before a | bios | phase boundary | yes | `/boot/vmlinuz` | yes | yes | 101 |'
+    assert lines[4] == '| before a | uefi | phase boundary | yes | `/boot/vmlinuz` | **no** | **no** | 101 |'
     assert lines[-2] == 'bios: 2 tried, 2 booted, 2 completed, 2 data intact; scenario ok in 3000 s'
     assert lines[-1] == 'uefi: 1 tried, 1 booted, 0 completed, 0 data intact; scenario FAILED(rc=2) in 900 s'
 
