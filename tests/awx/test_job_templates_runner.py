@@ -30,6 +30,27 @@ MODE = "lab" if LAB_STATE else "offline"
 RUNNER_CASES = load_yaml(Path(__file__).with_name("runner_cases.yml")) or {}
 CASES = RUNNER_CASES.get(MODE) or {}
 OFFLINE_INVENTORY = RUNNER_CASES.get("offline_inventory") or {}
+# Where Ansible's get_bin_path looks besides PATH.
+SBIN_DIRS = ["/sbin", "/usr/sbin", "/usr/local/sbin"]
+
+
+def _absent_tool_fields():
+    """{absent_<capability>_tools} of runner_cases.yml: the tools a verifier will report missing here."""
+    search = os.pathsep.join([os.environ.get("PATH", "")] + SBIN_DIRS)
+    fields = {}
+    for capability, tools in (RUNNER_CASES.get("offline_host_tools") or {}).items():
+        absent = [tool for tool in tools if not shutil.which(tool, path=search)]
+        # With every tool present the verifier passes that check, and the case's failures would not hold.
+        assert absent, "this machine has all of %s: the offline %s expectations assume it lacks some" % (
+            ", ".join(tools), capability)
+        fields["{absent_%s_tools}" % capability] = ", ".join(absent)
+    return fields
+
+
+def _expand(message, fields):
+    for placeholder, value in fields.items():
+        message = message.replace(placeholder, value)
+    return message
 
 # Placeholder credential inputs: they reach the playbooks exactly as AWX injects them, but no target
 # in either mode accepts them (the lab routers are twins, the offline targets are local).
@@ -155,7 +176,9 @@ def test_job_template_runs_like_awx(template, tmp_path, monkeypatch, ee_home, pr
     else:
         assert stats.get("processed"), "the playbook ran on no host at all:\n" + log
     # An expected message ending in "..." is a prefix (the rest names paths of the machine running the test).
-    expected_failures = sorted(case.get("failures", []))
+    fields = _absent_tool_fields() if MODE == "offline" else {}
+    expected_failures = sorted([host, task, _expand(message, fields)]
+                               for host, task, message in case.get("failures", []))
     assert len(failures) == len(expected_failures), (failures, log)
     for got, want in zip(failures, expected_failures):
         if want[2].endswith("..."):
