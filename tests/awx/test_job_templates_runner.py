@@ -52,6 +52,7 @@ def _expand(message, fields):
         message = message.replace(placeholder, value)
     return message
 
+
 # Placeholder credential inputs: they reach the playbooks exactly as AWX injects them, but no target
 # in either mode accepts them (the lab routers are twins, the offline targets are local).
 CREDENTIAL_INPUTS = {
