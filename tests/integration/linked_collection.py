@@ -1,8 +1,11 @@
-"""Makes this tree importable as ``ansible_collections.isplab.infra`` for the integration stages.
+"""Makes this tree importable as ``ansible_collections.isplab.infra`` for the unit and integration tests.
 
-Same layout as tests/unit/conftest.py: <tmp>/isplab-unit-collections/ansible_collections/isplab/infra -> the tree.
+<tmp>/isplab-collections-<hash of this tree's path>/ansible_collections/isplab/infra -> the tree. The directory
+is per checkout: two checkouts testing at once (CI's clone and a working tree) never see each other's code,
+and a link left by a checkout that is gone is not reused.
 """
 
+import hashlib
 import os
 import sys
 import tempfile
@@ -11,7 +14,8 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 
 def collections_root():
-    root = os.path.join(tempfile.gettempdir(), 'isplab-unit-collections')
+    digest = hashlib.sha1(REPO.encode()).hexdigest()[:12]
+    root = os.path.join(tempfile.gettempdir(), 'isplab-collections-' + digest)
     link_dir = os.path.join(root, 'ansible_collections', 'isplab')
     os.makedirs(link_dir, exist_ok=True)
     link = os.path.join(link_dir, 'infra')

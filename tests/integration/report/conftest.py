@@ -1,17 +1,16 @@
-"""Makes ``ansible_collections.isplab.infra`` importable from the working tree (as tests/unit/conftest.py)."""
+"""Makes ``ansible_collections.isplab.infra`` importable from the working tree (tests/integration/linked_collection.py)."""
 
 import os
 import sys
-import tempfile
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 ARTIFACTS = os.path.join(REPO, 'build', 'test-artifacts', 'report')
 
-COLLECTIONS = _root = os.path.join(tempfile.gettempdir(), 'isplab-report-collections')
-_link = os.path.join(_root, 'ansible_collections', 'isplab', 'infra')
-os.makedirs(os.path.dirname(_link), exist_ok=True)
-if not os.path.lexists(_link):
-    os.symlink(REPO, _link)
-for path in (_root, os.path.dirname(os.path.abspath(__file__))):
-    if path not in sys.path:
-        sys.path.insert(0, path)
+if REPO not in sys.path:
+    sys.path.insert(0, REPO)
+from tests.integration.linked_collection import collections_root, on_sys_path  # noqa: E402
+
+on_sys_path()
+COLLECTIONS = collections_root()
+if os.path.dirname(os.path.abspath(__file__)) not in sys.path:
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
