@@ -45,15 +45,16 @@ def table(build_dir):
             continue
         with open(path) as fh:
             rows = json.load(fh)
-        seconds, status = stages.get('molecule:' + scenario, (None, 'not recorded'))
+        seconds, status = stages.get('molecule:' + scenario, (None, None))
+        outcome = 'scenario %s in %s s' % (status, seconds) if status else 'scenario still running or not run'
         done = completed(os.path.join(build_dir, 'molecule', scenario + '.log'))
         for row in rows:
             out.append('| %s | %s | %s | %s | `%s` | %s | %s | %.0f |' % (
                 row['point'], firmware, row['cut_at'], _yes(row['booted']), row['boot_image'], _yes(row['data_intact']),
                 _yes(done), float(row['seconds'])))
-        summary.append('%s: %d tried, %d booted, %d completed, %d data intact; scenario %s in %s s' % (
+        summary.append('%s: %d tried, %d booted, %d completed, %d data intact; %s' % (
             firmware, len(rows), sum(_true(r['booted']) for r in rows), len(rows) if done else 0,
-            sum(_true(r['data_intact']) for r in rows), status, seconds))
+            sum(_true(r['data_intact']) for r in rows), outcome))
     return '\n'.join(out + [''] + summary)
 
 

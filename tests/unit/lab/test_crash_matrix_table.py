@@ -44,3 +44,10 @@ def test_points_complete_only_when_converge_and_idempotence_passed(tmp_path):
 
 def test_a_firmware_without_rows_is_named(tmp_path):
     assert _tool().table(str(tmp_path)).splitlines()[-1] == 'uefi: no rows (root_raid1_uefi recorded none)'
+
+
+def test_a_scenario_without_a_stage_line_is_still_running(tmp_path):
+    (tmp_path / 'root_raid1-crash-matrix-bios.json').write_text(json.dumps([_row('before a')]))
+    _molecule_log(tmp_path, 'root_raid1', 'create', 'converge', 'idempotence')
+    summary = [line for line in _tool().table(str(tmp_path)).splitlines() if line.startswith('bios:')]
+    assert summary == ['bios: 1 tried, 1 booted, 1 completed, 1 data intact; scenario still running or not run']
