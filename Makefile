@@ -25,7 +25,7 @@ help:
 	@echo "make test-quick  the same without the VM scenarios (for iteration)"
 	@echo "make bench     benchmarks (TE aggregation and page, collector load, fleet of 50 routers, 4,000 bridge hooks): figures for the docs, not part of make test"
 	@echo "make test-raid-lifecycle  root_raid1 on both firmwares with a boot-package upgrade and a disk replacement (about 1 h)"
-	@echo "make test-raid-crash-matrix  root_raid1 on both firmwares with a power cut at every phase (about 1 h)"
+	@echo "make test-raid-crash-matrix  root_raid1 on both firmwares with a power cut at every phase (75-115 min)"
 	@echo "make molecule SCENARIO=name   one molecule scenario"
 
 bootstrap:
