@@ -115,11 +115,11 @@ class Bed:
             time.sleep(0.1)
         raise RuntimeError('nfcapd did not listen on 127.0.0.1:%d in namespace %s within 10 s' % (PORT, self.ns))
 
-    def send(self, flows, rate=0, datagram_bytes=1400):
+    def send(self, flows, rate=0, datagram_bytes=1400, sequence=0):
         env = dict(os.environ, ISPLAB_COLLECTIONS=collections_root())
         out = subprocess.run(['ip', 'netns', 'exec', self.ns, sys.executable, os.path.join(HERE, 'sender.py'),
                               '--port', str(PORT), '--flows', str(flows), '--rate', str(rate),
-                              '--datagram-bytes', str(datagram_bytes)],
+                              '--datagram-bytes', str(datagram_bytes), '--sequence', str(sequence)],
                              check=True, capture_output=True, text=True, timeout=120, env=env).stdout
         return json.loads(out)
 
@@ -157,6 +157,9 @@ def run_once(flows, rcvbuf=None, rate=0, stalled=False):
     """One bed, one send, one count: {sent, stored_flows, lost_flows, sequence_failures, socket_drops, ...}.
 
     ``stalled`` stops nfcapd (SIGSTOP) for the whole burst, the worst case: the socket must hold all of it.
+    After the burst has drained, one more datagram follows (a template refresh numbered next in sequence),
+    as a real exporter's next export does: nfcapd counts a gap only when a later datagram arrives, so a burst
+    whose tail alone was dropped would otherwise store no sequence failure. ``datagrams_sent`` counts it.
     """
     with Bed(rcvbuf) as bed:
         before = bed.udp_counters()
@@ -169,8 +172,11 @@ def run_once(flows, rcvbuf=None, rate=0, stalled=False):
             if stalled:
                 bed.proc.send_signal(signal.SIGCONT)
         bed.drain()
+        next_export = bed.send(0, sequence=sent['next_sequence'])
+        bed.drain()
         after = bed.udp_counters()
         result = bed.close()
     result.update(sent=sent, rcvbuf=rcvbuf, queued_bytes=queued, lost_flows=sent['flows'] - result['stored_flows'],
+                  datagrams_sent=sent['datagrams'] + next_export['datagrams'],
                   rcvbuf_errors=after['RcvbufErrors'] - before['RcvbufErrors'])
     return result

@@ -3,6 +3,7 @@
 One exporter, one template: the template goes alone in the first datagram, every later datagram holds
 records_per_datagram data records, so each is exactly --datagram-bytes long when the record fills it.
 Prints one JSON line: flows and datagrams sent, the next sequence number, the seconds the sending took.
+With --flows 0 it sends the template datagram alone, numbered --sequence: the exporter's next export.
 """
 
 import argparse
@@ -51,8 +52,9 @@ def main():
     parser.add_argument('--flows', type=int, required=True)
     parser.add_argument('--datagram-bytes', type=int, default=1400)
     parser.add_argument('--rate', type=float, default=0, help='flows/s; 0 sends the burst as fast as possible')
+    parser.add_argument('--sequence', type=int, default=0, help='export sequence number of the first datagram')
     args = parser.parse_args()
-    packets, sequence = datagrams(args.flows, args.datagram_bytes, 0)
+    packets, sequence = datagrams(args.flows, args.datagram_bytes, args.sequence)
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4 * 1024 * 1024)
     target = ('127.0.0.1', args.port)

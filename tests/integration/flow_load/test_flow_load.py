@@ -38,7 +38,8 @@ def test_debian_defaults_lose_flows_and_every_loss_is_counted(default_run):
     assert result['lost_flows'] > 0
     # the kernel's count and nfcapd's agree with what is missing from the file
     assert result['socket_drops'] == result['rcvbuf_errors'] > 0
-    assert result['stored_datagrams'] + result['socket_drops'] == sent['datagrams']
+    assert result['stored_datagrams'] + result['socket_drops'] == result['datagrams_sent']
+    # gaps anywhere in the burst, the last one seen when the exporter's next datagram arrives
     assert result['sequence_failures'] >= 1
     assert sent['flows'] == burst
 
@@ -69,5 +70,7 @@ def test_the_rules_buffer_holds_the_whole_burst_while_nfcapd_is_stopped(default_
 def test_debian_defaults_hold_only_what_fits_while_nfcapd_is_stopped():
     result = run_once(BURST, stalled=True)
     assert result['socket_drops'] > 0 and result['lost_flows'] > 0
-    assert result['stored_datagrams'] + result['socket_drops'] == result['sent']['datagrams']
+    assert result['stored_datagrams'] + result['socket_drops'] == result['datagrams_sent']
+    # the full socket dropped the burst's tail in one run: one gap, counted when the next export arrives
+    assert result['sequence_failures'] == 1
     assert result['queued_bytes'] <= 212992 + 2 * 1400  # the last datagram may overshoot the limit once
