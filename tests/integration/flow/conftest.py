@@ -9,7 +9,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.a
 if REPO not in sys.path:
     sys.path.insert(0, REPO)
 from tests.integration.linked_collection import on_sys_path  # noqa: E402
+from tests.integration.local_nfcapd import LocalNfcapd  # noqa: E402
 
 on_sys_path()
 
@@ -31,14 +31,6 @@ CREDS = {'username': 'lab', 'password': 'Tw1n-pass', 'secret': 'Tw1n-enable'}
 
 def pytest_configure(config):
     config.addinivalue_line('markers', 'flow_twin: IOS-XE twin + local nfcapd integration tests (about 1 minute)')
-
-
-def free_udp_port():
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sock.bind(('127.0.0.1', 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return port
 
 
 def _wait_for(path, timeout=30):
@@ -104,31 +96,6 @@ class Twin:
         return conn
 
 
-class Nfcapd:
-    def __init__(self, workdir):
-        self.dir = os.path.join(workdir, 'flows')
-        os.makedirs(self.dir, exist_ok=True)
-        self.port = free_udp_port()
-        self.proc = subprocess.Popen(['nfcapd', '-w', self.dir, '-p', str(self.port), '-b', '127.0.0.1',
-                                      '-I', 'twin', '-t', '300', '-S', '0'],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(0.5)
-        if self.proc.poll() is not None:
-            raise RuntimeError('nfcapd exited at start with %s' % self.proc.returncode)
-
-    def flush(self):
-        """Stop nfcapd so it closes its file (that is how a rotation is forced); returns the files."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            self.proc.wait(15)
-        return sorted(os.path.join(self.dir, f) for f in os.listdir(self.dir) if f.startswith('nfcapd.2'))
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(5)
-
-
 @pytest.fixture
 def twin(tmp_path):
     instance = Twin(str(tmp_path))
@@ -140,6 +107,6 @@ def twin(tmp_path):
 def nfcapd(tmp_path):
     if not shutil.which('nfcapd'):
         pytest.fail('nfcapd is not installed (apt-get install nfdump)')
-    instance = Nfcapd(str(tmp_path))
+    instance = LocalNfcapd(str(tmp_path / 'flows'))
     yield instance
-    instance.stop()
+    instance.kill()

@@ -8,7 +8,7 @@ under the template timer.
 
 import os
 import shutil
-import signal
+import socket
 import struct
 import subprocess
 import time
@@ -19,7 +19,7 @@ from tests.twins.ios_xe.cli import RouterState
 from tests.twins.ios_xe.exporter import Simulation
 from tests.twins.ios_xe.shell import Session
 
-from conftest import Nfcapd
+from tests.integration.local_nfcapd import LocalNfcapd
 from ansible_collections.isplab.infra.plugins.module_utils.flow_collector.nfdump import NFDUMP_ENVIRONMENT, parse_json
 
 pytestmark = pytest.mark.flow_twin
@@ -88,7 +88,7 @@ def test_tshark_decodes_the_twins_export_like_the_twin_meant_it(tmp_path):
 
 def _stored(nfcapd):
     flows = []
-    for path in nfcapd.flush():
+    for path in nfcapd.close():
         out = subprocess.run(['nfdump', '-r', path, '-o', 'json'], capture_output=True, text=True, check=True,
                              env=dict(os.environ, **NFDUMP_ENVIRONMENT))
         flows.extend(parse_json(out.stdout))
@@ -100,38 +100,29 @@ def test_flows_lost_per_collector_restart_are_bounded_by_the_template_timeout(tm
     """Restart nfcapd once in the middle of an hour of exports every 10 s; count what it could not decode."""
     if not shutil.which('nfcapd'):
         pytest.fail('nfcapd is not installed (apt-get install nfdump)')
-    workdir = str(tmp_path)
-    first = Nfcapd(workdir)
-    port = first.port
-    collector = {'current': first}
+    collector = LocalNfcapd(str(tmp_path / 'flows'))
+    port = collector.port
     state = configured_state(port, template_timeout, active=10)
-    import socket
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sim = Simulation(state, TRAFFIC, origin=1700000000, step=10, send=sock.sendto)
     # templates go out at 10 s (first export) and every template_timeout after: 1210 s is a refresh for both
     # timers, and restarting right after it is the worst case
     sent_after = 0
     restart_at = 1210
-    while sim.now < 3600:
-        if sim.now == restart_at:
-            collector['current'].proc.send_signal(signal.SIGTERM)
-            collector['current'].proc.wait(15)
-            collector['current'] = Nfcapd.__new__(Nfcapd)
-            collector['current'].dir = first.dir
-            collector['current'].port = port
-            collector['current'].proc = subprocess.Popen(
-                ['nfcapd', '-w', first.dir, '-p', str(port), '-b', '127.0.0.1', '-I', 'twin', '-t', '300', '-S', '0'],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            time.sleep(0.5)
-        before = len(sim.exported)
-        sim.step()
-        if sim.now > restart_at:
-            sent_after += len(sim.exported) - before
-        time.sleep(0.002)
-    sock.close()
-    time.sleep(0.5)
-    flows = _stored(collector['current'])
-    first.stop()
+    try:
+        while sim.now < 3600:
+            if sim.now == restart_at:
+                collector.close()
+                collector = LocalNfcapd(collector.dir, port=port)
+            before = len(sim.exported)
+            sim.step()
+            if sim.now > restart_at:
+                sent_after += len(sim.exported) - before
+            time.sleep(0.002)
+        flows = _stored(collector)
+    finally:
+        sock.close()
+        collector.kill()
     per_step = len(TRAFFIC)
     received_after = len([f for f in flows if f['last_ms'] > (1700000000 + restart_at) * 1000])
     lost = sent_after - received_after

@@ -81,7 +81,7 @@ def run_traffic_and_read(twin, nfcapd, startup_config):
     time.sleep(SIM_SECONDS / SCALE + 1.0)
     twin.stop()
     flows = []
-    for path in nfcapd.flush():
+    for path in nfcapd.close():
         out = subprocess.run(['nfdump', '-r', path, '-o', 'json'], capture_output=True, text=True, check=True,
                              env=dict(os.environ, **NFDUMP_ENVIRONMENT))
         flows.extend(parse_json(out.stdout))

@@ -11,7 +11,6 @@ file) before it returns, also when something fails.
 
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -26,6 +25,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.a
 if REPO not in sys.path:
     sys.path.insert(0, REPO)
 from tests.integration.linked_collection import on_sys_path  # noqa: E402
+from tests.integration.local_nfcapd import LocalNfcapd  # noqa: E402
 
 on_sys_path()
 
@@ -39,7 +39,6 @@ NFDUMP_ENV = {'TZ': 'UTC', 'LC_ALL': 'C'}
 ROTATION = 300
 STEP = 10
 PACE_S = 0.0005  # between datagrams: a burst of a thousand records must not overrun nfcapd's socket buffer
-NFCAPD_LIFETIME_S = 120  # a second line of defence: the harness stops it long before
 CREDS_FOR_SERVER = {'username': 'lab', 'password': 'Tw1n-pass', 'secret': 'Tw1n-enable'}  # test-only twin login
 
 
@@ -48,45 +47,11 @@ def pytest_configure(config):
     config.addinivalue_line('markers', 'flow_paths_browser: TE page in headless chromium (test_page_browser.py, about 15 s)')
 
 
-def free_udp_port():
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sock.bind(('127.0.0.1', 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return port
-
-
 def _stay_inside_one_file():
     """Wait (at most 15 s) when a rotation boundary is near, so the whole run lands in one nfcapd file."""
     left = ROTATION - time.time() % ROTATION
     if left < 15:
         time.sleep(left + 0.5)
-
-
-def _start_nfcapd(nfcapd_dir, port):
-    argv = ['nfcapd', '-w', nfcapd_dir, '-p', str(port), '-b', '127.0.0.1', '-I', 'twins', '-t', str(ROTATION),
-            '-S', '0', '-B', '4194304']
-    # timeout(1) bounds its life even if this process dies without cleaning up
-    proc = subprocess.Popen(['timeout', '-s', 'TERM', str(NFCAPD_LIFETIME_S)] + argv,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError('nfcapd exited at start with %s (is port %d free?)' % (proc.returncode, port))
-        if any(f.startswith('nfcapd.current') for f in os.listdir(nfcapd_dir)):
-            return proc
-        time.sleep(0.05)
-    return proc
-
-
-def _stop(proc):
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
 
 
 class _Sender:
@@ -119,29 +84,27 @@ def run_network(network, nfcapd_dir, sim_seconds, keep_datagrams=False):
         raise RuntimeError('nfcapd is not installed (apt-get install nfdump)')
     net = twin_network.load(network)
     os.makedirs(nfcapd_dir, exist_ok=True)
-    port = free_udp_port()
     _stay_inside_one_file()
     origin = int(time.time()) - sim_seconds  # the simulated traffic ends now
-    proc = _start_nfcapd(nfcapd_dir, port)
+    nfcapd = LocalNfcapd(nfcapd_dir, ident='twins', rotation=ROTATION, extra=['-B', '4194304'])
     senders = {}
     try:
         sims = {}
         for router in net['routers']:
             name = router['name']
             senders[name] = _Sender(router['exporter'], keep_datagrams)
-            state = twin_network.router_state(net, name, ('127.0.0.1', port))
+            state = twin_network.router_state(net, name, ('127.0.0.1', nfcapd.port))
             sims[name] = Simulation(state, twin_network.traffic(net, name), origin, step=STEP, send=senders[name].send)
         for _step in range(sim_seconds // STEP):
             for name in sorted(sims):
                 sims[name].step()
         for name in sorted(sims):
             sims[name].flush()
-        time.sleep(0.5)  # the last datagrams reach nfcapd before it closes the file
+        files = nfcapd.close()
     finally:
-        _stop(proc)
+        nfcapd.kill()
         for sender in senders.values():
             sender.sock.close()
-    files = sorted(os.path.join(nfcapd_dir, f) for f in os.listdir(nfcapd_dir) if f.startswith('nfcapd.2'))
     return {'files': files, 'seconds': sim_seconds, 'network': net, 'tables': twin_network.tables(net),
             'sims': sims, 'records': dict((n, len(s.exported)) for n, s in sims.items()),
             'datagrams': dict((n, s.datagrams) for n, s in senders.items()),

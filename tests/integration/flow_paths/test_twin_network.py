@@ -16,7 +16,8 @@ import time
 
 import pytest
 
-from conftest import CREDS_FOR_SERVER, REPO, free_udp_port, nfdump_rows
+from conftest import CREDS_FOR_SERVER, REPO, nfdump_rows
+from tests.integration.local_nfcapd import LocalNfcapd
 from tests.twins.ios_xe import network as twin_network
 
 import expected
@@ -155,9 +156,7 @@ def test_server_twin_of_one_router_exports_from_its_source_address(tmp_path):
     """The server CLI (molecule, make lab): --network/--router give the table, traffic and config."""
     flows = str(tmp_path / 'flows')
     os.makedirs(flows)
-    port = free_udp_port()
-    nfcapd = subprocess.Popen(['timeout', '60', 'nfcapd', '-w', flows, '-p', str(port), '-b', '127.0.0.1', '-I',
-                               'twins', '-t', '300', '-S', '0'], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    nfcapd = LocalNfcapd(flows, ident='twins')
     creds = str(tmp_path / 'creds.json')
     fd = os.open(creds, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, 'w') as handle:
@@ -165,7 +164,7 @@ def test_server_twin_of_one_router_exports_from_its_source_address(tmp_path):
     port_file = str(tmp_path / 'port')
     server = subprocess.Popen([sys.executable, '-m', 'tests.twins.ios_xe.server', '--credentials', creds,
                                '--port-file', port_file, '--network', 'default', '--router', 'rudo6',
-                               '--collector', '127.0.0.1:%d' % port, '--scale', '600', '--lifetime', '60',
+                               '--collector', '127.0.0.1:%d' % nfcapd.port, '--scale', '600', '--lifetime', '60',
                                '--parent-pid', str(os.getpid())], cwd=REPO,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
@@ -174,13 +173,14 @@ def test_server_twin_of_one_router_exports_from_its_source_address(tmp_path):
             time.sleep(0.1)
         assert os.path.exists(port_file), server.stderr.read() if server.poll() is not None else 'no port file'
         time.sleep(1.5)  # 900 simulated seconds: every entry exported at least once (active timeout 60)
-    finally:
         server.send_signal(signal.SIGTERM)
         server.wait(15)
-        time.sleep(0.3)
-        nfcapd.send_signal(signal.SIGTERM)
-        nfcapd.wait(15)
-    files = sorted(os.path.join(flows, f) for f in os.listdir(flows) if f.startswith('nfcapd.2'))
+        files = nfcapd.close()
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait(5)
+        nfcapd.kill()
     rows = [r for path in files for r in nfdump_rows(path)[1]]
     assert rows and {r['router'] for r in rows} == {'127.0.0.12'}
     seen = {(r['router'], 'te-in', r['inif']) if r['src_net'] == '0.0.0.0' else (r['router'], 'te-out', r['outif'])
