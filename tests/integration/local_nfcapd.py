@@ -27,11 +27,11 @@ def free_udp_port():
     return port
 
 
-def receive_queue(port, address=BIND, table='/proc/net/udp'):
+def receive_queue(port, address=BIND):
     """Bytes queued for the UDP socket bound to address:port (the rx_queue column), None if nothing is bound."""
     # the kernel prints the address as the native-endian value of the network-order word
     local = '%08X:%04X' % (struct.unpack('=I', socket.inet_aton(address))[0], port)
-    with open(table) as handle:
+    with open('/proc/net/udp') as handle:
         next(handle)
         for line in handle:
             fields = line.split()

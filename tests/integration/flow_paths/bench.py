@@ -11,7 +11,6 @@ import ipaddress
 import json
 import os
 import random
-import signal
 import socket
 import subprocess
 import sys
@@ -25,6 +24,7 @@ import conftest  # noqa: E402  pylint: disable=unused-import
 
 from ansible_collections.isplab.infra.plugins.module_utils.flow_collector import netflow_v9 as nf  # noqa: E402
 from ansible_collections.isplab.infra.plugins.module_utils.flow_paths import aggregate, rows, tables  # noqa: E402
+from tests.integration.local_nfcapd import LocalNfcapd  # noqa: E402
 
 FLOWS = 1000000
 ROUTERS = 3
@@ -73,42 +73,27 @@ def _records(rng, config, count):
 
 def write_flow_file(workdir, config):
     """Send FLOWS records to a real nfcapd on 127.0.0.1 and return the one file it wrote."""
-    flow_dir = os.path.join(workdir, 'flows')
-    os.makedirs(flow_dir)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sock.bind(('127.0.0.1', 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    pid_file = os.path.join(workdir, 'nfcapd.pid')
-    subprocess.run(['nfcapd', '-w', flow_dir, '-p', str(port), '-b', '127.0.0.1', '-t', '3600', '-B', '8388608',
-                    '-D', '-P', pid_file, '-I', 'bench'], check=True, capture_output=True)
-    deadline = time.monotonic() + 10
-    while not os.path.exists(pid_file) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    rng = random.Random(17)
-    batches = {}
-    for exporter, template, record in _records(rng, config, FLOWS):
-        batches.setdefault((exporter, template.template_id), (template, []))[1].append(record)
-    sent = 0
-    now = int(time.time())
-    for (exporter, _tid), (template, records) in sorted(batches.items()):
-        out = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        out.bind((exporter, 0))
-        packets, _seq = nf.build_packets(template, records, 3600000, now, 0, max_records=30)
-        for index, packet in enumerate(packets):
-            out.sendto(packet, ('127.0.0.1', port))
-            if index % 200 == 199:
-                time.sleep(0.01)  # paced: this measures the aggregator, not the socket buffer (issue 18 does that)
-        sent += len(records)
-        out.close()
-    time.sleep(1)
-    with open(pid_file) as handle:
-        os.kill(int(handle.read().strip()), signal.SIGTERM)
-    deadline = time.monotonic() + 30
-    while os.path.exists(pid_file) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    files = sorted(f for f in os.listdir(flow_dir) if f.startswith('nfcapd.2'))
-    return os.path.join(flow_dir, files[-1]), sent
+    nfcapd = LocalNfcapd(os.path.join(workdir, 'flows'), ident='bench', rotation=3600, extra=['-B', '8388608'])
+    try:
+        rng = random.Random(17)
+        batches = {}
+        for exporter, template, record in _records(rng, config, FLOWS):
+            batches.setdefault((exporter, template.template_id), (template, []))[1].append(record)
+        sent = 0
+        now = int(time.time())
+        for (exporter, _tid), (template, records) in sorted(batches.items()):
+            out = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            out.bind((exporter, 0))
+            packets, _seq = nf.build_packets(template, records, 3600000, now, 0, max_records=30)
+            for index, packet in enumerate(packets):
+                out.sendto(packet, ('127.0.0.1', nfcapd.port))
+                if index % 200 == 199:
+                    time.sleep(0.01)  # paced: this measures the aggregator, not the socket buffer (issue 18 does that)
+            sent += len(records)
+            out.close()
+        return nfcapd.close()[-1], sent
+    finally:
+        nfcapd.kill()
 
 
 def _timed(func, repeat=3):

@@ -83,7 +83,6 @@ def run_network(network, nfcapd_dir, sim_seconds, keep_datagrams=False):
     if not shutil.which('nfcapd'):
         raise RuntimeError('nfcapd is not installed (apt-get install nfdump)')
     net = twin_network.load(network)
-    os.makedirs(nfcapd_dir, exist_ok=True)
     _stay_inside_one_file()
     origin = int(time.time()) - sim_seconds  # the simulated traffic ends now
     nfcapd = LocalNfcapd(nfcapd_dir, ident='twins', rotation=ROTATION, extra=['-B', '4194304'])

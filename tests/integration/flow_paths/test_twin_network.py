@@ -155,7 +155,6 @@ def test_a_bad_description_is_refused_with_every_problem():
 def test_server_twin_of_one_router_exports_from_its_source_address(tmp_path):
     """The server CLI (molecule, make lab): --network/--router give the table, traffic and config."""
     flows = str(tmp_path / 'flows')
-    os.makedirs(flows)
     nfcapd = LocalNfcapd(flows, ident='twins')
     creds = str(tmp_path / 'creds.json')
     fd = os.open(creds, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
